@@ -1,0 +1,132 @@
+"""The ``wikigraph`` command line: argument parsing, configuration and exit codes.
+
+Each subcommand lives in :mod:`wikigraph.commands` as a module with ``add_parser`` and
+``run``. This module only builds the parser, loads settings, maps expected errors to exit
+code 2 with a one-line message, and offers the few helpers the commands share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from wikigraph import __version__
+from wikigraph.config import Settings, load_settings
+from wikigraph.errors import OutputError, WikigraphError
+from wikigraph.vault import DEFAULT_VAULT, Vault, load_vault
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+DESCRIPTION = "Check and visualise the links of an Obsidian-style Markdown vault."
+EPILOG = """\
+examples:
+  wikigraph check notes                 report broken links in notes/
+  wikigraph check --format github       annotate a pull request from GitHub Actions
+  wikigraph build notes -o output       write output/graph.html
+  wikigraph links notes --format json   every link, its position and its target
+
+exit codes:
+  0  success (check: nothing at or above --fail-level)
+  1  check found problems at or above --fail-level; build --strict saw problems
+  2  usage or configuration error (bad option, missing vault, invalid config)
+"""
+
+VAULT_HELP = "the vault folder (default: the configured vault, else notes)"
+CONFIG_HELP = "read settings from this file instead of the nearest wikigraph.toml or pyproject.toml"
+
+
+def add_vault_arguments(parser: argparse.ArgumentParser) -> None:
+    """The positional VAULT and ``--config``, shared by every command that reads a vault."""
+    parser.add_argument("vault", nargs="?", metavar="VAULT", help=VAULT_HELP)
+    parser.add_argument("--config", metavar="FILE", type=Path, help=CONFIG_HELP)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings from the config file, with the command line's vault applied."""
+    settings = load_settings(config_file=args.config)
+    if args.vault is not None:
+        settings = settings.with_overrides(vault=Path(args.vault))
+    elif settings.vault is None:
+        settings = settings.with_overrides(vault=DEFAULT_VAULT)
+    return settings
+
+
+def vault_from_args(args: argparse.Namespace, settings: Settings | None = None) -> Vault:
+    """Load the vault named on the command line (or in the settings)."""
+    settings = settings if settings is not None else settings_from_args(args)
+    return load_vault(settings.vault, settings=settings)
+
+
+def display_root(vault: Vault) -> str:
+    """The vault path as the user gave it, for clickable ``path:line:col`` output."""
+    text = vault.root.as_posix()
+    return "" if text == "." else text
+
+
+def write_text(text: str, output: Path | None, stream: io.TextIOBase | None = None) -> None:
+    """Write a report to ``output`` (atomically, UTF-8) or to standard output."""
+    if output is None:
+        target = stream if stream is not None else sys.stdout
+        target.write(text)
+        target.flush()
+        return
+    from wikigraph.files import write_atomic
+
+    try:
+        write_atomic(output, text.encode("utf-8"))
+    except OSError as error:
+        raise OutputError(f'cannot write "{output}": {error.strerror or error}') from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, with every subcommand."""
+    from wikigraph.commands import COMMANDS
+
+    parser = argparse.ArgumentParser(
+        prog="wikigraph",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"wikigraph {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(subparsers)
+    return parser
+
+
+def _safe_streams() -> None:
+    """Never die on a character the terminal cannot show."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    _safe_streams()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        code: int = args.run(args)
+    except WikigraphError as error:
+        print(f"wikigraph: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("wikigraph: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); don't let Python complain on exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    return code

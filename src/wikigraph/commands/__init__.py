@@ -1,0 +1,9 @@
+"""The subcommands of ``wikigraph``: each module has ``add_parser(subparsers)`` and ``run``."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from wikigraph.commands import links
+
+COMMANDS: tuple[ModuleType, ...] = (links,)

@@ -1,0 +1,330 @@
+"""Resolve links the way Obsidian does.
+
+Takes the scanned files and parsed notes, builds a :class:`VaultIndex` (every lookup key
+NFC-normalised and lower-cased), and turns each :class:`Link` into a
+:class:`ResolvedLink`. The rules, in order (see README "How links resolve"):
+
+1. A Markdown destination with a URL scheme is external; ``file:`` URLs, drive letters
+   and UNC paths point outside the vault and never resolve.
+2. An empty path with a subpath (``[[#H]]``) points into the linking note itself.
+3. ``./`` and ``../`` are relative to the linking note's folder; a leading ``/`` is the
+   vault root; climbing above the root never resolves.
+4. Any other path is matched, ignoring case and ``.md``: first as a path from the vault
+   root, then (when it holds a ``/``) from the linking note's folder, then as a trailing
+   part of a path (``[[b/Note]]`` finds ``a/b/Note.md``; a bare name is the shortest
+   such part). Attachments match only with their extension.
+5. When several files match: the one in the linking note's folder, else the one with the
+   fewest folders, else the shortest path, else the first in alphabetical order. Every
+   candidate is kept.
+6. A name that only an alias, or only a folder, carries does not resolve (unless alias
+   links are accepted in the settings).
+7. A heading subpath must match a heading after normalising both (case, runs of spaces,
+   the characters ``# | ^ : % [ ] \\`` and Markdown emphasis marks); in a chain ``A#B``
+   each earlier heading must enclose the next. ``^id`` must be a block id of the note.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from wikigraph.model import (
+    Link,
+    LinkStatus,
+    Note,
+    ResolvedLink,
+    SubpathKind,
+    Unresolved,
+    VaultFile,
+)
+
+ATTACHMENT_EXTENSIONS = frozenset(
+    {
+        "avif", "bmp", "gif", "jpeg", "jpg", "png", "svg", "webp", "ico", "tif", "tiff",
+        "flac", "m4a", "mp3", "ogg", "wav", "3gp", "mkv", "mov", "mp4", "ogv", "webm",
+        "pdf", "canvas", "base", "excalidraw", "csv", "json", "txt", "zip", "html",
+    }
+)  # fmt: skip
+"""Extensions after which a ``#`` is a viewer parameter even when the file is missing."""
+
+_HEADING_NOISE = re.compile(r"[#|^:%\[\]\\*_`=~]")
+_TRAILING_PUNCT = ".,;!?…"
+_WINDOWS_PATH = re.compile(r"(?:[A-Za-z]:[\\/]|\\\\)")
+
+
+def name_key(text: str) -> str:
+    """The lookup form of a name or path: NFC, lower case."""
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def heading_key(text: str) -> str:
+    """The form in which a heading and a heading link are compared."""
+    text = _HEADING_NOISE.sub(" ", name_key(text))
+    return " ".join(text.split()).rstrip(_TRAILING_PUNCT).rstrip()
+
+
+def _strip_md(key: str) -> str:
+    return key[:-3] if key.endswith(".md") else key
+
+
+def _folder(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def _choose(candidates: Sequence[str], source_folder: str) -> str:
+    """The duplicate-name rule: same folder, then fewest folders, shortest, alphabetical."""
+
+    def rank(path: str) -> tuple[int, int, int, str, str]:
+        return (
+            0 if _folder(path) == source_folder else 1,
+            path.count("/"),
+            len(path),
+            name_key(path),
+            path,
+        )
+
+    return min(candidates, key=rank)
+
+
+@dataclass(frozen=True, slots=True)
+class _HeadingEntry:
+    key: str
+    level: int
+
+
+@dataclass(frozen=True)
+class VaultIndex:
+    """Everything a link can be matched against, keyed by :func:`name_key`."""
+
+    by_suffix: Mapping[str, tuple[str, ...]]
+    """Every trailing part of every path (``a/b/n.md``, ``b/n.md``, ``n.md``; notes also without
+    ``.md``) mapped to the files that end with it."""
+    by_path: Mapping[str, str]
+    """Full vault paths (notes also without ``.md``)."""
+    folders: frozenset[str]
+    """Every trailing part of every folder path."""
+    aliases: Mapping[str, tuple[str, ...]]
+    headings: Mapping[str, tuple[_HeadingEntry, ...]]
+    blocks: Mapping[str, frozenset[str]]
+    notes: frozenset[str]
+
+    @classmethod
+    def build(
+        cls, files: Iterable[VaultFile], notes: Iterable[Note], folders: Iterable[str]
+    ) -> VaultIndex:
+        by_suffix: dict[str, list[str]] = {}
+        by_path: dict[str, str] = {}
+        note_paths: set[str] = set()
+        for file in files:
+            key = name_key(file.path)
+            keys = [key]
+            if file.is_note:
+                note_paths.add(file.path)
+                keys.append(key[:-3])
+            for variant in keys:
+                by_path.setdefault(variant, file.path)
+                parts = variant.split("/")
+                for start in range(len(parts)):
+                    by_suffix.setdefault("/".join(parts[start:]), []).append(file.path)
+        folder_keys: set[str] = set()
+        for folder in folders:
+            parts = name_key(folder).split("/")
+            folder_keys.update("/".join(parts[start:]) for start in range(len(parts)))
+        aliases: dict[str, list[str]] = {}
+        headings: dict[str, tuple[_HeadingEntry, ...]] = {}
+        blocks: dict[str, frozenset[str]] = {}
+        for note in notes:
+            for alias in note.aliases:
+                aliases.setdefault(name_key(alias.strip()), []).append(note.path)
+            headings[note.path] = tuple(
+                _HeadingEntry(heading_key(h.text), h.level) for h in note.headings
+            )
+            blocks[note.path] = frozenset(b.id.lower() for b in note.blocks)
+        return cls(
+            by_suffix={k: tuple(sorted(set(v))) for k, v in by_suffix.items()},
+            by_path=by_path,
+            folders=frozenset(folder_keys),
+            aliases={k: tuple(sorted(set(v))) for k, v in aliases.items()},
+            headings=headings,
+            blocks=blocks,
+            notes=frozenset(note_paths),
+        )
+
+    def is_note(self, path: str) -> bool:
+        """Whether ``path`` is a note (a Markdown file) of the vault."""
+        return path in self.notes
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveOptions:
+    """Choices the user can make about resolution."""
+
+    alias_links: bool = False
+
+
+def _normalise_segments(parts: Sequence[str]) -> list[str] | None:
+    """Apply ``.`` and ``..``; None when the path climbs above its start."""
+    out: list[str] = []
+    for part in parts:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not out:
+                return None
+            out.pop()
+        else:
+            out.append(part)
+    return out
+
+
+def _extension(path: str) -> str:
+    name = path.rsplit("/", 1)[-1]
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def heading_chain_exists(entries: Sequence[_HeadingEntry], chain: Sequence[str]) -> bool:
+    """Whether the last heading of ``chain`` exists, enclosed by the earlier ones in order."""
+    wanted = [heading_key(part) for part in chain]
+    if not wanted or not wanted[-1]:
+        return False
+    ancestors: list[_HeadingEntry] = []
+    for entry in entries:
+        while ancestors and ancestors[-1].level >= entry.level:
+            ancestors.pop()
+        if entry.key == wanted[-1]:
+            remaining = iter(a.key for a in ancestors)
+            if all(any(key == part for key in remaining) for part in wanted[:-1]):
+                return True
+        ancestors.append(entry)
+    return False
+
+
+def _subpath(
+    link: Link, target: str | None, index: VaultIndex
+) -> tuple[SubpathKind | None, bool | None]:
+    subpath = link.subpath
+    if not subpath:
+        return None, None
+    if target is not None:
+        is_attachment = not index.is_note(target)
+    else:
+        is_attachment = _extension(link.path) in ATTACHMENT_EXTENSIONS
+    if is_attachment:
+        return SubpathKind.FILE_SPECIFIC, None
+    if subpath.startswith("^"):
+        if target is None:
+            return SubpathKind.BLOCK, None
+        return SubpathKind.BLOCK, subpath[1:].strip().lower() in index.blocks.get(
+            target, frozenset()
+        )
+    if target is None:
+        return SubpathKind.HEADING, None
+    return SubpathKind.HEADING, heading_chain_exists(
+        index.headings.get(target, ()), subpath.split("#")
+    )
+
+
+def _lookup_exact(index: VaultIndex, key: str) -> str | None:
+    return index.by_path.get(key) or index.by_path.get(_strip_md(key))
+
+
+def resolve_link(
+    link: Link, index: VaultIndex, options: ResolveOptions = ResolveOptions()
+) -> ResolvedLink:
+    """Resolve one link against the vault index."""
+    path = link.path
+    if link.is_url:
+        if path.lower().startswith("file:"):
+            return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
+        return ResolvedLink(link, LinkStatus.EXTERNAL)
+    if not path:
+        if link.subpath:
+            kind, exists = _subpath(link, link.source, index)
+            return ResolvedLink(link, LinkStatus.RESOLVED, link.source, kind, exists)
+        return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.EMPTY)
+    if _WINDOWS_PATH.match(path):
+        return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
+
+    key = name_key(path)
+    if key.endswith("/"):  # `[[Projects/]]` names a folder, never a note
+        parts = _normalise_segments(key.split("/"))
+        if parts is not None and "/".join(parts) in index.folders:
+            return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.FOLDER)
+        if parts is None:
+            return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
+        return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.MISSING)
+    source_parts = name_key(_folder(link.source)).split("/") if "/" in link.source else []
+    candidates: tuple[str, ...] = ()
+    target: str | None = None
+    tried_keys: list[str] = []
+
+    if key.startswith(("./", "../")) or key in (".", ".."):
+        parts = _normalise_segments([*source_parts, *key.split("/")])
+        if parts is None:
+            return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
+        tried_keys.append("/".join(parts))
+        target = _lookup_exact(index, tried_keys[-1])
+    elif key.startswith("/"):
+        parts = _normalise_segments(key.split("/"))
+        if parts is None:
+            return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
+        tried_keys.append("/".join(parts))
+        target = _lookup_exact(index, tried_keys[-1])
+    else:
+        parts = _normalise_segments(key.split("/"))
+        if parts is None:
+            return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
+        wanted = "/".join(parts)
+        tried_keys.append(wanted)
+        if "/" in key:
+            target = _lookup_exact(index, wanted)
+            if target is None and source_parts:
+                relative = _normalise_segments([*source_parts, *parts])
+                if relative is not None:
+                    target = _lookup_exact(index, "/".join(relative))
+        if target is None and wanted:
+            found = index.by_suffix.get(wanted, ()) or index.by_suffix.get(_strip_md(wanted), ())
+            if len(found) == 1:
+                target = found[0]
+            elif found:
+                candidates = found
+                target = _choose(found, _folder(link.source))
+
+    if target is not None:
+        kind, exists = _subpath(link, target, index)
+        return ResolvedLink(link, LinkStatus.RESOLVED, target, kind, exists, candidates)
+
+    kind, _ = _subpath(link, None, index)
+    wanted = tried_keys[-1] if tried_keys else key
+    alias_notes = index.aliases.get(name_key(path.strip()), ())
+    if alias_notes:
+        if options.alias_links:
+            chosen = _choose(alias_notes, _folder(link.source))
+            kind, exists = _subpath(link, chosen, index)
+            many = alias_notes if len(alias_notes) > 1 else ()
+            return ResolvedLink(
+                link, LinkStatus.RESOLVED, chosen, kind, exists, many, Unresolved.ALIAS, alias_notes
+            )
+        return ResolvedLink(
+            link,
+            LinkStatus.UNRESOLVED,
+            subpath_kind=kind,
+            reason=Unresolved.ALIAS,
+            alias_of=alias_notes,
+        )
+    if wanted.rstrip("/") in index.folders:
+        return ResolvedLink(
+            link, LinkStatus.UNRESOLVED, subpath_kind=kind, reason=Unresolved.FOLDER
+        )
+    return ResolvedLink(link, LinkStatus.UNRESOLVED, subpath_kind=kind, reason=Unresolved.MISSING)
+
+
+def resolve_links(
+    notes: Iterable[Note], index: VaultIndex, options: ResolveOptions = ResolveOptions()
+) -> tuple[ResolvedLink, ...]:
+    """Resolve every link of ``notes``, in (source, line, column) order."""
+    resolved = [resolve_link(link, index, options) for note in notes for link in note.links]
+    resolved.sort(key=lambda r: (r.link.source, r.link.line, r.link.column))
+    return tuple(resolved)

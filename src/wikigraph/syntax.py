@@ -1,0 +1,168 @@
+"""Obsidian syntax for markdown-it-py: wikilinks, embeds, ``%%`` comments, math, footnotes.
+
+:func:`build_parser` returns the one configured ``MarkdownIt`` used for every note. Links
+are found only by its tokenizer, so code spans, fenced and indented code, math, HTML
+comments and HTML blocks never yield links. Every rule here records the offset of what it
+matched in ``token.meta`` (``start`` and ``end`` in the inline source) so that the parse
+stage can give each link its exact line and column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markdown_it import MarkdownIt, rules_inline
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+InlineRule = Callable[[StateInline, bool], bool]
+
+WIKILINK = "wikilink"
+COMMENT = "obsidian_comment"
+COMMENT_BLOCK = "obsidian_comment_block"
+
+
+def wikilink_rule(state: StateInline, silent: bool) -> bool:
+    """Match ``[[...]]`` or ``![[...]]`` on one line; ``[[`` inside starts a new attempt.
+
+    Each attempt looks no further than the next ``[[``, so a line of many unclosed
+    ``[[`` is scanned in linear time.
+    """
+    src = state.src
+    start = state.pos
+    if src.startswith("![[", start):
+        inner = start + 3
+        embed = True
+    elif src.startswith("[[", start):
+        inner = start + 2
+        embed = False
+    else:
+        return False
+    if inner < state.posMax and src[inner] == "[":
+        return False  # `[[[x]]]`: the link starts one bracket later
+    limit = src.find("[[", inner, state.posMax)
+    if limit < 0:
+        limit = state.posMax
+    close = src.find("]]", inner, limit)
+    if close < 0 or src.find("\n", inner, close) >= 0:
+        return False
+    end = close + 2
+    if not silent:
+        token = state.push(WIKILINK, "", 0)
+        token.content = src[inner:close]
+        token.markup = "![[" if embed else "[["
+        token.meta = {"start": start, "end": end, "embed": embed}
+    state.pos = end
+    return True
+
+
+def _comment_rule(links_in_comments: bool) -> InlineRule:
+    """``%% ... %%`` inside a paragraph: recorded; its text is skipped unless links count."""
+
+    def comment(state: StateInline, silent: bool) -> bool:
+        src = state.src
+        start = state.pos
+        if not src.startswith("%%", start):
+            return False
+        closes: set[int] = state.__dict__.setdefault("wg_comment_closes", set())
+        if start in closes:
+            if not silent:
+                state.append_pending("%%")
+            state.pos = start + 2
+            return True
+        close = src.find("%%", start + 2, state.posMax)
+        if close < 0:
+            return False
+        if not silent:
+            token = state.push(COMMENT, "", 0)
+            token.content = src[start + 2 : close]
+            token.meta = {"start": start, "end": close + 2}
+        if links_in_comments:
+            closes.add(close)
+            state.pos = start + 2
+        else:
+            state.pos = close + 2
+        return True
+
+    return comment
+
+
+def _comment_block_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A ``%%`` comment that starts a line and runs over several lines (links ignored)."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False
+    begin = state.bMarks[start_line] + state.tShift[start_line]
+    line_end = state.eMarks[start_line]
+    if not state.src.startswith("%%", begin):
+        return False
+    if state.src.find("%%", begin + 2, line_end) >= 0:
+        return False  # opens and closes on one line: the inline rule handles it
+    line = start_line + 1
+    while line < end_line:
+        if state.src.find("%%", state.bMarks[line], state.eMarks[line]) >= 0:
+            break
+        line += 1
+    if line >= end_line:
+        return False  # never closed: plain text, as in Obsidian's editor
+    if silent:
+        return True
+    token = state.push(COMMENT_BLOCK, "", 0)
+    token.content = state.src[begin + 2 : state.eMarks[line]]
+    token.map = [start_line, line + 1]
+    state.line = line + 1
+    return True
+
+
+def _recording(rule: InlineRule, kinds: tuple[str, ...]) -> InlineRule:
+    """Wrap a built-in rule so the token it opens remembers where its source starts and ends."""
+
+    def recorded(state: StateInline, silent: bool) -> bool:
+        start = state.pos
+        first = len(state.tokens)
+        if not rule(state, silent):
+            return False
+        if not silent:
+            for token in state.tokens[first:]:
+                if token.type in kinds:
+                    token.meta = {**(token.meta or {}), "start": start, "end": state.pos}
+                    break
+        return True
+
+    return recorded
+
+
+def build_parser(*, links_in_comments: bool = True) -> MarkdownIt:
+    """The markdown-it-py parser for notes: CommonMark, tables, footnotes, math, Obsidian links.
+
+    Link destinations are kept as written (no normalisation, no URL validation): the
+    resolve stage decodes them and decides what is safe.
+    """
+    md = MarkdownIt("commonmark", {"maxNesting": 64}).enable("table")
+    md.use(front_matter_plugin)
+    md.use(footnote_plugin)
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    # Emphasis, entities and line breaks never change what is a link; skipping them is faster.
+    md.disable(["emphasis", "entity", "newline", "text_join"])
+    md.inline.ruler2.disable(["balance_pairs", "fragments_join"], ignoreInvalid=True)
+    md.inline.ruler.before("link", WIKILINK, wikilink_rule)
+    md.inline.ruler.before("link", COMMENT, _comment_rule(links_in_comments))
+    if not links_in_comments:
+        md.block.ruler.before(
+            "paragraph", COMMENT_BLOCK, _comment_block_rule, {"alt": ["paragraph"]}
+        )
+    md.inline.ruler.at("link", _recording(rules_inline.link, ("link_open",)))
+    md.inline.ruler.at("image", _recording(rules_inline.image, ("image",)))
+    md.inline.ruler.at("autolink", _recording(rules_inline.autolink, ("link_open",)))
+    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
+
+
+def build_inline_parser() -> MarkdownIt:
+    """A parser for the text of frontmatter properties: wikilinks and embeds only."""
+    md = MarkdownIt("zero")
+    md.inline.ruler.before("text", WIKILINK, wikilink_rule)
+    return md
