@@ -39,6 +39,7 @@ class Settings:
     """Per-check severity: ``error``, ``warning``, ``info`` or ``off``."""
     baseline: Path | None = None
     cache_dir: Path | None = None
+    no_cache: bool = False
     output: Path | None = None
     color_by: str = "folder"
     config_file: Path | None = None
@@ -116,6 +117,7 @@ _KEYS: dict[str, tuple[str, Callable[[object], object]]] = {
     "severity": ("severity", _severity_table),
     "baseline": ("baseline", _str),
     "cache-dir": ("cache_dir", _str),
+    "no-cache": ("no_cache", _bool),
     "output": ("output", _str),
     "color-by": ("color_by", _choice(*COLOR_MODES)),
 }

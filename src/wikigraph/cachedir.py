@@ -1,0 +1,40 @@
+"""Where wikigraph keeps what it can rebuild: parse results and graph layouts.
+
+The cache lives outside the vault, so that nothing is ever written into the user's notes:
+``--cache-dir``, else ``cache-dir`` in the config, else ``$WIKIGRAPH_CACHE_DIR``, else
+``$XDG_CACHE_HOME/wikigraph``, else ``~/.cache/wikigraph``. Each vault gets its own
+sub-folder, named by a hash of its real path.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from wikigraph.config import Settings
+
+ENV_VAR = "WIKIGRAPH_CACHE_DIR"
+
+
+def cache_root(settings: Settings) -> Path | None:
+    """The cache folder for all vaults, or None when caching is switched off."""
+    if settings.no_cache:
+        return None
+    if settings.cache_dir is not None:
+        return settings.cache_dir
+    from_env = os.environ.get(ENV_VAR)
+    if from_env:
+        return Path(from_env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "wikigraph"
+
+
+def vault_cache_dir(settings: Settings, vault_root: Path) -> Path | None:
+    """The cache folder of one vault (not created here), or None when caching is off."""
+    root = cache_root(settings)
+    if root is None:
+        return None
+    digest = hashlib.sha256(os.path.realpath(vault_root).encode("utf-8", "surrogateescape"))
+    return root / digest.hexdigest()[:20]
