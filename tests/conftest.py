@@ -11,7 +11,7 @@ FIXTURES = TESTS / "fixtures"
 VAULTS = FIXTURES / "vaults"
 GOLDEN = FIXTURES / "golden"
 REPO = TESTS.parent
-CORPORA = REPO.parent / "shared" / "corpora"
+CORPORA = FIXTURES / "corpora"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
