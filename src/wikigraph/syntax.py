@@ -116,11 +116,18 @@ def _comment_block_rule(state: StateBlock, start_line: int, end_line: int, silen
     return True
 
 
-def _recording(rule: InlineRule, kinds: tuple[str, ...]) -> InlineRule:
-    """Wrap a built-in rule so the token it opens remembers where its source starts and ends."""
+def _recording(rule: InlineRule, kinds: tuple[str, ...], skip: str | None = None) -> InlineRule:
+    """Wrap a built-in rule so the token it opens remembers where its source starts and ends.
+
+    ``skip`` is a prefix at which the rule is not tried: a ``[[`` that the wikilink rule
+    declined is unclosed, and a Markdown label starting with ``[`` would cost a rescan of
+    the rest of the paragraph at every such bracket.
+    """
 
     def recorded(state: StateInline, silent: bool) -> bool:
         start = state.pos
+        if skip is not None and state.src.startswith(skip, start):
+            return False
         first = len(state.tokens)
         if not rule(state, silent):
             return False
@@ -153,8 +160,8 @@ def build_parser(*, links_in_comments: bool = True) -> MarkdownIt:
         md.block.ruler.before(
             "paragraph", COMMENT_BLOCK, _comment_block_rule, {"alt": ["paragraph"]}
         )
-    md.inline.ruler.at("link", _recording(rules_inline.link, ("link_open",)))
-    md.inline.ruler.at("image", _recording(rules_inline.image, ("image",)))
+    md.inline.ruler.at("link", _recording(rules_inline.link, ("link_open",), "[["))
+    md.inline.ruler.at("image", _recording(rules_inline.image, ("image",), "![["))
     md.inline.ruler.at("autolink", _recording(rules_inline.autolink, ("link_open",)))
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
     md.validateLink = lambda url: True  # type: ignore[method-assign]
