@@ -101,8 +101,8 @@ class VaultIndex:
     by_suffix: Mapping[str, tuple[str, ...]]
     """Every trailing part of every path (``a/b/n.md``, ``b/n.md``, ``n.md``; notes also without
     ``.md``) mapped to the files that end with it."""
-    by_path: Mapping[str, str]
-    """Full vault paths (notes also without ``.md``)."""
+    by_path: Mapping[str, tuple[str, ...]]
+    """Full vault paths (notes also without ``.md``); several only when names differ in case."""
     folders: frozenset[str]
     """Every trailing part of every folder path."""
     aliases: Mapping[str, tuple[str, ...]]
@@ -115,16 +115,16 @@ class VaultIndex:
         cls, files: Iterable[VaultFile], notes: Iterable[Note], folders: Iterable[str]
     ) -> VaultIndex:
         by_suffix: dict[str, list[str]] = {}
-        by_path: dict[str, str] = {}
+        by_path: dict[str, list[str]] = {}
         note_paths: set[str] = set()
-        for file in files:
+        for file in sorted(files, key=lambda f: f.path):
             key = name_key(file.path)
             keys = [key]
             if file.is_note:
                 note_paths.add(file.path)
                 keys.append(key[:-3])
             for variant in keys:
-                by_path.setdefault(variant, file.path)
+                by_path.setdefault(variant, []).append(file.path)
                 parts = variant.split("/")
                 for start in range(len(parts)):
                     by_suffix.setdefault("/".join(parts[start:]), []).append(file.path)
@@ -144,13 +144,18 @@ class VaultIndex:
             blocks[note.path] = frozenset(b.id.lower() for b in note.blocks)
         return cls(
             by_suffix={k: tuple(sorted(set(v))) for k, v in by_suffix.items()},
-            by_path=by_path,
+            by_path={k: tuple(v) for k, v in by_path.items()},
             folders=frozenset(folder_keys),
             aliases={k: tuple(sorted(set(v))) for k, v in aliases.items()},
             headings=headings,
             blocks=blocks,
             notes=frozenset(note_paths),
         )
+
+    def file_at(self, path: str) -> str | None:
+        """The file at vault path ``path`` (any case, ``.md`` optional), if there is one."""
+        found = _lookup_exact(self, name_key(path))
+        return found[0] if found else None
 
     def is_note(self, path: str) -> bool:
         """Whether ``path`` is a note (a Markdown file) of the vault."""
@@ -226,8 +231,8 @@ def _subpath(
     )
 
 
-def _lookup_exact(index: VaultIndex, key: str) -> str | None:
-    return index.by_path.get(key) or index.by_path.get(_strip_md(key))
+def _lookup_exact(index: VaultIndex, key: str) -> tuple[str, ...]:
+    return index.by_path.get(key) or index.by_path.get(_strip_md(key)) or ()
 
 
 def resolve_link(
@@ -258,6 +263,7 @@ def resolve_link(
     source_parts = name_key(_folder(link.source)).split("/") if "/" in link.source else []
     candidates: tuple[str, ...] = ()
     target: str | None = None
+    found: tuple[str, ...] = ()
     tried_keys: list[str] = []
 
     if key.startswith(("./", "../")) or key in (".", ".."):
@@ -265,32 +271,33 @@ def resolve_link(
         if parts is None:
             return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
         tried_keys.append("/".join(parts))
-        target = _lookup_exact(index, tried_keys[-1])
+        found = _lookup_exact(index, tried_keys[-1])
     elif key.startswith("/"):
         parts = _normalise_segments(key.split("/"))
         if parts is None:
             return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
         tried_keys.append("/".join(parts))
-        target = _lookup_exact(index, tried_keys[-1])
+        found = _lookup_exact(index, tried_keys[-1])
     else:
         parts = _normalise_segments(key.split("/"))
         if parts is None:
             return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
         wanted = "/".join(parts)
         tried_keys.append(wanted)
+        found = ()
         if "/" in key:
-            target = _lookup_exact(index, wanted)
-            if target is None and source_parts:
+            found = _lookup_exact(index, wanted)
+            if not found and source_parts:
                 relative = _normalise_segments([*source_parts, *parts])
                 if relative is not None:
-                    target = _lookup_exact(index, "/".join(relative))
-        if target is None and wanted:
+                    found = _lookup_exact(index, "/".join(relative))
+        if not found and wanted:
             found = index.by_suffix.get(wanted, ()) or index.by_suffix.get(_strip_md(wanted), ())
-            if len(found) == 1:
-                target = found[0]
-            elif found:
-                candidates = found
-                target = _choose(found, _folder(link.source))
+    if len(found) == 1:
+        target = found[0]
+    elif found:
+        candidates = found
+        target = _choose(found, _folder(link.source))
 
     if target is not None:
         kind, exists = _subpath(link, target, index)
