@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from wikigraph.commands import links
+from wikigraph.commands import check, links
 
-COMMANDS: tuple[ModuleType, ...] = (links,)
+COMMANDS: tuple[ModuleType, ...] = (check, links)

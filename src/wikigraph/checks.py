@@ -1,0 +1,1077 @@
+"""Check a loaded vault: the check registry, diagnostics with suggestions, suppressions, baselines.
+
+Takes a :class:`~wikigraph.vault.Vault` and :class:`~wikigraph.config.Settings`; returns a
+:class:`CheckResult` whose diagnostics are sorted by (path, line, column, code). Each check
+has a stable code in :data:`CHECKS`. Link checks read the resolved links; file checks read
+the problems the scan and the parse found, the notes' block ids and the file names.
+
+Suppressions: a ``%% wikigraph-ignore [codes] %%`` comment silences those codes (or all) on
+its line, the ``wikigraph-ignore`` property silences a whole note. A baseline file lists the
+fingerprints of accepted findings, which are then hidden (see :func:`read_baseline`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+
+from wikigraph.config import Settings
+from wikigraph.errors import ConfigError
+from wikigraph.model import Link, LinkKind, LinkStatus, Note, ResolvedLink, SubpathKind, Unresolved
+from wikigraph.resolve import ATTACHMENT_EXTENSIONS, heading_key, name_key
+from wikigraph.scan import ExcludeRules, read_obsidian_excludes
+from wikigraph.vault import Vault
+
+BASELINE_VERSION = 1
+
+
+class Severity(StrEnum):
+    """How serious a diagnostic is; ``--fail-level`` compares against it."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """2 for errors, 1 for warnings, 0 for info: higher is more serious."""
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check: its stable code and its help text."""
+
+    code: str
+    severity: Severity
+    """The default severity (config can change it)."""
+    summary: str
+    """One sentence: what the check reports."""
+    explanation: str
+    """A paragraph: why it matters and how to fix it."""
+    bad: str
+    """Markdown that triggers the check."""
+    good: str
+    """The same Markdown, fixed."""
+    enabled_by_default: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One finding, at a place in a file of the vault."""
+
+    path: str
+    """Vault-relative POSIX path of the file."""
+    line: int
+    """1-based line (1 for findings about the whole file)."""
+    column: int
+    """1-based column in Unicode code points."""
+    end_line: int
+    end_column: int
+    """Column just after the end (exclusive); equal to ``column`` for a point."""
+    severity: Severity
+    code: str
+    message: str
+    hint: str | None = None
+    """What to do about it, shown in parentheses after the message (e.g. a "did you mean")."""
+    suggestion: str | None = None
+    """Replacement text for the span from (line, column) to (end_line, end_column), if any."""
+    fingerprint: str = ""
+    """Stable identity for baselines: code, path, link text and occurrence; no line numbers."""
+
+    @property
+    def text(self) -> str:
+        """The message with its hint in parentheses."""
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """The outcome of :func:`run_checks`."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    """Every reported diagnostic, sorted by (path, line, column, code)."""
+    notes: int
+    """How many notes were checked (excluded notes are not)."""
+    note_paths: tuple[str, ...] = ()
+    """The paths of the checked notes, sorted."""
+    checks: Mapping[str, Severity] = field(default_factory=dict)
+    """The checks that ran, with their effective severity, in registry order."""
+    baselined: int = 0
+    """Findings hidden because the baseline lists them."""
+    suppressed: int = 0
+    """Findings silenced by ``wikigraph-ignore`` comments or properties."""
+
+    def count(self, severity: Severity | str) -> int:
+        """How many diagnostics have this severity."""
+        wanted = Severity(severity)
+        return sum(1 for d in self.diagnostics if d.severity is wanted)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The files that have at least one diagnostic, sorted."""
+        return tuple(sorted({d.path for d in self.diagnostics}))
+
+    def failed(self, fail_level: Severity | str = Severity.ERROR) -> bool:
+        """Whether any diagnostic is at or above ``fail_level``."""
+        rank = Severity(fail_level).rank
+        return any(d.severity.rank >= rank for d in self.diagnostics)
+
+    def exit_code(self, fail_level: Severity | str = Severity.ERROR) -> int:
+        """1 when a diagnostic is at or above ``fail_level``, else 0 (``wikigraph check``)."""
+        return 1 if self.failed(fail_level) else 0
+
+
+def _check(
+    code: str,
+    severity: Severity,
+    summary: str,
+    explanation: str,
+    bad: str,
+    good: str,
+    *,
+    enabled: bool = True,
+) -> Check:
+    return Check(code, severity, summary, " ".join(explanation.split()), bad, good, enabled)
+
+
+_E, _W, _I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+CHECKS: Mapping[str, Check] = {
+    check.code: check
+    for check in (
+        _check(
+            "broken-link",
+            _E,
+            "A link points to a note or file that does not exist.",
+            """Obsidian matches the link's name (or path) against every file of the vault,
+            ignoring case; nothing matched. Clicking the link would create an empty note.
+            Fix the name, create the note, or link the file where it is now. Files other than
+            notes need their extension (``[[diagram.png]]``), and a web address needs a
+            Markdown link, because ``[[https://...]]`` is a note link.""",
+            "See [[Projcts/Plan]] and [[diagram]].",
+            "See [[Projects/Plan]] and [[diagram.png]].",
+        ),
+        _check(
+            "missing-heading",
+            _E,
+            "A link names a heading that its target note does not have.",
+            """The file exists but no heading matches the text after ``#`` (compared ignoring
+            case, extra spaces and the characters # | ^ : % [ ]). Obsidian opens the note
+            at the top. Headings are matched by their text, not by web-style slugs such as
+            ``#some-heading``; in a chain ``#A#B`` the heading B must sit under A.""",
+            "[[Roadmap#Goal-for-2025]]",
+            "[[Roadmap#Goal for 2025]]",
+        ),
+        _check(
+            "missing-block",
+            _E,
+            "A link names a block id (#^id) that its target note does not declare.",
+            """Block ids are declared with `` ^id`` at the end of a paragraph or list item, or
+            on a line of their own after a block. The id was not found in the target note:
+            it was deleted, renamed or moved to another note.""",
+            "[[Meeting#^decision-1]]",
+            "[[Meeting#^decision1]]",
+        ),
+        _check(
+            "ambiguous-link",
+            _W,
+            "A link's name matches several files; Obsidian picks one of them.",
+            """Several files share the name, so the link depends on where it is written and
+            on which files exist. Obsidian takes the file whose path is the link, else the
+            one in the linking note's folder, else the one with the shortest path. Write a
+            path (``[[Work/Ideas]]``, or ``[[/Ideas]]`` for the one at the vault root) to say
+            which file you mean.""",
+            "[[Ideas]]  (with Ideas.md and Archive/Ideas.md)",
+            "[[Archive/Ideas]]",
+        ),
+        _check(
+            "alias-link",
+            _E,
+            "A link names an alias, which Obsidian does not resolve.",
+            """A note lists the name under ``aliases``, but Obsidian only uses aliases to
+            suggest links: ``[[GWM]]`` stays unresolved. Link the note and show the alias as
+            the display text. If your publishing tool resolves aliases (Quartz, Foam), set
+            ``alias-links = true`` and this check stays silent.""",
+            "[[GWM]]",
+            "[[Genie|GWM]]",
+        ),
+        _check(
+            "folder-link",
+            _E,
+            "A link names a folder; Obsidian links only to files.",
+            """Site generators turn ``[[Projects/]]`` into a folder listing, Obsidian does not
+            resolve it. Link a note inside the folder (an index or folder note) instead.""",
+            "[[Projects/]]",
+            "[[Projects/index]]",
+        ),
+        _check(
+            "empty-link",
+            _W,
+            "A link has no target, such as [[]], [[|text]] or [text]().",
+            """There is nothing to link to; the link is probably unfinished. Fill in the
+            target or remove the brackets.""",
+            "Read [[]] later.",
+            "Read [[Reading list]] later.",
+        ),
+        _check(
+            "outside-vault",
+            _E,
+            "A link or a symlink leads outside the vault.",
+            """A path that climbs above the vault root (``../``), an absolute file system
+            path, a ``file:`` URL or a symlink to a place outside the vault never resolves
+            in Obsidian, and a published vault would not contain the file.""",
+            "[notes](../../private/notes.md)",
+            "[notes](Private/notes.md)",
+        ),
+        _check(
+            "duplicate-block-id",
+            _W,
+            "A note declares the same block id twice.",
+            """A link ``[[Note#^id]]`` can reach only one of the blocks. Block ids are
+            compared ignoring case. Give each block its own id.""",
+            "First idea ^idea\\nSecond idea ^idea",
+            "First idea ^idea1\\nSecond idea ^idea2",
+        ),
+        _check(
+            "invalid-frontmatter",
+            _E,
+            "The note's front matter (properties) is not valid YAML.",
+            """Obsidian shows no properties for the note, so its aliases, tags and property
+            links are lost. The message gives the line and the YAML error; a common cause is
+            a value with ``: `` or a leading ``[`` that needs quotes.""",
+            "---\\ntitle: Plan: 2025\\n---",
+            '---\\ntitle: "Plan: 2025"\\n---',
+        ),
+        _check(
+            "unquoted-property-link",
+            _W,
+            "A property holds an unquoted [[link]], which YAML reads as a nested list.",
+            """In YAML ``up: [[Index]]`` is a list inside a list, not text, so Obsidian does
+            not see a link. Put the link in quotes.""",
+            "---\\nup: [[Index]]\\n---",
+            '---\\nup: "[[Index]]"\\n---',
+        ),
+        _check(
+            "unreadable-file",
+            _E,
+            "A note cannot be read: not UTF-8, binary, too large or not accessible.",
+            """Obsidian reads notes as UTF-8 text. A note saved as UTF-16 or in a legacy
+            encoding, a binary file with a ``.md`` name, or a file the process may not read
+            cannot be checked. Save it as UTF-8, rename it, or fix its permissions. Notes
+            larger than ``max-note-size`` are skipped with a warning.""",
+            "notes/Export.md  (saved as UTF-16)",
+            "notes/Export.md  (saved as UTF-8)",
+        ),
+        _check(
+            "unlinkable-name",
+            _W,
+            "A file name contains characters that links cannot hold: # | ^ : %% [[ ]].",
+            """Obsidian refuses these characters in new names because a link cannot spell
+            them: ``#`` starts a heading, ``|`` the display text, ``^`` a block id. Rename the
+            file. Control characters in names are reported too.""",
+            "Q&A #3.md",
+            "Q&A 3.md",
+        ),
+        _check(
+            "bad-symlink",
+            _W,
+            "A symlink in the vault is broken or loops back to a folder that contains it.",
+            """The scan cannot follow it, so the files behind it are not part of the vault.
+            Remove the symlink or point it at an existing place inside the vault.""",
+            "Archive -> ../missing-folder",
+            "Archive -> ../archive",
+        ),
+        _check(
+            "invalid-config",
+            _W,
+            "Obsidian's settings in .obsidian/app.json cannot be used.",
+            """The file is not valid JSON, or an "Excluded files" pattern is not a valid
+            regular expression, so those exclusions are not applied.""",
+            '{"userIgnoreFilters": ["/[/"]}',
+            '{"userIgnoreFilters": ["/\\\\[/"]}',
+        ),
+        _check(
+            "orphan-note",
+            _I,
+            "A note has no links to or from any other file.",
+            """It floats alone in the graph view. Only resolved links count, in either
+            direction, to notes or attachments; links to the note itself do not. Off by
+            default: enable it with ``--select`` or a ``severity`` entry.""",
+            "Lonely.md  (no links in or out)",
+            "Index.md: - [[Lonely]]",
+            enabled=False,
+        ),
+        _check(
+            "unused-attachment",
+            _I,
+            "No note links to or embeds this attachment.",
+            """Attachments that nothing links to are often left over after a note was edited.
+            Only links from notes count: files referenced only from canvases, bases or
+            excluded notes are reported too. Off by default.""",
+            "Attachments/old-diagram.png  (no links to it)",
+            "Plan.md: ![[old-diagram.png]]",
+            enabled=False,
+        ),
+    )
+}
+"""Every check, by code, in the order they are listed and documented."""
+
+_LINK_REASON_CODES = {
+    Unresolved.MISSING: "broken-link",
+    Unresolved.EMPTY: "empty-link",
+    Unresolved.FOLDER: "folder-link",
+    Unresolved.ALIAS: "alias-link",
+    Unresolved.OUTSIDE: "outside-vault",
+}
+_UNLINKABLE = re.compile(r"[#|^:]|%%|\[\[|\]\]|[\x00-\x1f\x7f]")
+_URL_PATH = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
+_LINK_UNSAFE = re.compile(r"[#|^:%\[\]\\]")
+_SLUG_DROP = re.compile(r"[^\w\- ]")
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def validate_codes(codes: Iterable[str], where: str) -> tuple[str, ...]:
+    """Return ``codes`` (lower-cased) or raise :class:`ConfigError` naming an unknown one."""
+    known = tuple(CHECKS)
+    result: list[str] = []
+    for raw in codes:
+        code = raw.strip().lower()
+        if code == "all":
+            result.append(code)
+            continue
+        if code not in CHECKS:
+            raise ConfigError(
+                f'unknown check "{raw}" in {where}{_did_you_mean(code, (*known, "all"))}'
+                " (wikigraph check --list-checks shows every check)"
+            )
+        result.append(code)
+    return tuple(result)
+
+
+def enabled_checks(settings: Settings) -> dict[str, Severity]:
+    """The checks that run under ``settings``, in registry order, with their severity.
+
+    ``select`` (``all`` for every check) replaces the default set; without it, the checks
+    enabled by default run, plus any given a severity in the ``severity`` table. ``ignore``
+    and a severity of ``off`` remove checks.
+
+    Raises:
+        ConfigError: a check name is unknown.
+    """
+    origin = f" of {settings.config_file}" if settings.config_file else ""
+    select = set(validate_codes(settings.select, f"select{origin}"))
+    ignore = set(validate_codes(settings.ignore, f"ignore{origin}"))
+    codes = validate_codes(settings.severity, f"severity{origin}")
+    table = dict(zip(codes, settings.severity.values(), strict=True))
+    if "all" in ignore:
+        return {}
+    if select:
+        chosen = set(CHECKS) if "all" in select else select
+    else:
+        chosen = {code for code, check in CHECKS.items() if check.enabled_by_default}
+        chosen |= {code for code, level in table.items() if level != "off" and code != "all"}
+    chosen -= ignore
+    chosen -= {code for code, level in table.items() if level == "off"}
+    if table.get("all") == "off":
+        return {}
+    default = table.get("all")
+    result: dict[str, Severity] = {}
+    for code, check in CHECKS.items():
+        if code in chosen:
+            level = table.get(code, default)
+            result[code] = Severity(level) if level and level != "off" else check.severity
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Finding:
+    """A diagnostic before severity, suppression and fingerprint are applied."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    message: str
+    hint: str | None = None
+    suggestion: str | None = None
+    key: str = ""
+    """What identifies the finding in its file apart from the code (link text, block id)."""
+    severity: str | None = None
+
+
+def _quote(text: str) -> str:
+    return f'"{text}"'
+
+
+def _strip_md(path: str) -> str:
+    return path[:-3] if path.lower().endswith(".md") else path
+
+
+def _basename(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _folder(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def _extension(name: str) -> str:
+    base = _basename(name)
+    return base.rsplit(".", 1)[-1].lower() if "." in base else ""
+
+
+def _slug(text: str) -> str:
+    """A web-style heading slug (lower case, punctuation dropped, spaces to ``-``)."""
+    return _SLUG_DROP.sub("", name_key(text).replace("`", "")).strip().replace(" ", "-")
+
+
+def _heading_link_text(text: str) -> str:
+    """A heading as a link can spell it: the characters links cannot hold become spaces."""
+    return " ".join(_LINK_UNSAFE.sub(" ", text).split())
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Edits (insert, delete, replace, swap two neighbours) from ``a`` to ``b``, capped at
+    ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, other in enumerate(b, 1):
+            cost = 0 if char == other else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def typo_of(word: str, choices: Iterable[str]) -> str | None:
+    """The choice ``word`` most likely mistypes: one edit per six characters at most.
+
+    Candidates come from :func:`difflib.get_close_matches`; ties go to the closest ratio,
+    then alphabetical order.
+    """
+    limit = max(1, len(word) // 6)
+    for close in difflib.get_close_matches(word, sorted(choices), n=5, cutoff=0.6):
+        if close != word and edit_distance(word, close, limit) <= limit:
+            return close
+    return None
+
+
+class _Suggester:
+    """Finds "did you mean" replacements for broken links, headings and block ids."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+        self.notes_by_stem: dict[str, list[str]] = {}
+        self.files_by_name: dict[str, list[str]] = {}
+        self.attachments_by_stem: dict[str, list[str]] = {}
+        self.note_paths: dict[str, str] = {}
+        self.attachment_paths: dict[str, str] = {}
+        self.paths: dict[str, str] = {}
+        for file in vault.files:
+            self.paths.setdefault(name_key(file.path), file.path)
+            base = _basename(file.path)
+            self.files_by_name.setdefault(name_key(base), []).append(file.path)
+            if file.is_note:
+                self.notes_by_stem.setdefault(name_key(_strip_md(base)), []).append(file.path)
+                self.note_paths[name_key(_strip_md(file.path))] = file.path
+            else:
+                stem = base.rsplit(".", 1)[0] if "." in base else base
+                self.attachments_by_stem.setdefault(name_key(stem), []).append(file.path)
+                self.attachment_paths[name_key(file.path)] = file.path
+        self.aliases: dict[str, tuple[str, str]] = {}
+        for note in vault.notes:
+            for alias in note.aliases:
+                self.aliases.setdefault(name_key(alias.strip()), (alias.strip(), note.path))
+        self.extensions = ATTACHMENT_EXTENSIONS | {
+            _extension(f.path) for f in vault.files if not f.is_note
+        }
+
+    # --- writing links -------------------------------------------------------------------
+
+    def shortest(self, path: str) -> str:
+        """The shortest text that links ``path``: its name if unique, else its full path."""
+        name = _basename(path)
+        if self.vault.index.is_note(path):
+            name = _strip_md(name)
+        if len(self.vault.index.by_suffix.get(name_key(name), ())) <= 1:
+            return name
+        return _strip_md(path) if self.vault.index.is_note(path) else path
+
+    def target_text(self, link: Link, path: str, *, explicit: bool = False) -> str:
+        """How ``link`` should spell ``path``, in the style the author used."""
+        is_note = self.vault.index.is_note(path)
+        keep_md = is_note and link.path.lower().endswith(".md")
+        full = path if keep_md or not is_note else _strip_md(path)
+        written = link.path
+        if written.startswith(("./", "../")):
+            relative = posixpath.relpath(full, _folder(link.source) or ".")
+            return relative if relative.startswith("../") else "./" + relative
+        if written.startswith("/") or (explicit and "/" not in full):
+            return "/" + full
+        if "/" in written or explicit:
+            return full
+        text = self.shortest(path)
+        return text + ".md" if keep_md and not text.lower().endswith(".md") else text
+
+    @staticmethod
+    def rewrite(
+        link: Link,
+        path: str,
+        subpath: str | None,
+        display: str | None = None,
+    ) -> str | None:
+        """The link's source text with a new target, keeping its kind and display text."""
+        if link.kind in (LinkKind.WIKILINK, LinkKind.EMBED):
+            bar = "\\|" if "\\|" in link.raw else "|"
+            shown = display if display is not None else link.display
+            text = path + (f"#{subpath}" if subpath else "") + (f"{bar}{shown}" if shown else "")
+            return ("!" if link.kind is LinkKind.EMBED else "") + f"[[{text}]]"
+        raw = link.raw
+        opening = raw.rfind("](")
+        if opening < 0 or not raw.endswith(")"):
+            return None
+        rest = raw[opening + 2 : -1]
+        angle = rest.startswith("<")
+        if angle:
+            end = rest.find(">") + 1
+            if end <= 0:
+                return None
+        else:
+            match = re.search(r"\s", rest)
+            end = match.start() if match else len(rest)
+        destination = path + (f"#{subpath}" if subpath else "")
+        if angle:
+            destination = f"<{destination}>"
+        else:
+            destination = destination.replace("%", "%25").replace(" ", "%20")
+            destination = destination.replace("(", "%28").replace(")", "%29")
+        return raw[: opening + 2] + destination + rest[end:] + ")"
+
+    # --- broken links --------------------------------------------------------------------
+
+    def _wanted(self, link: Link) -> str | None:
+        """The vault-root key the link asks for, or None when it climbs out."""
+        key = name_key(link.path)
+        parts = key.split("/")
+        if key.startswith(("./", "../")):
+            parts = [*name_key(_folder(link.source)).split("/"), *parts]
+        out: list[str] = []
+        for part in parts:
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not out:
+                    return None
+                out.pop()
+            else:
+                out.append(part)
+        return "/".join(out)
+
+    @staticmethod
+    def _closest(word: str, choices: Mapping[str, object]) -> str | None:
+        """The choice that ``word`` is a typo of, if any (see :func:`typo_of`)."""
+        return typo_of(word, choices)
+
+    def broken(self, link: Link) -> tuple[str | None, str | None]:
+        """(hint, replacement) for a link whose target does not exist."""
+        if _URL_PATH.match(link.path) and link.kind in (LinkKind.WIKILINK, LinkKind.EMBED):
+            url = link.path + (f"#{link.subpath}" if link.subpath else "")
+            text = link.display or url
+            suggestion = f"[{text}]({url})"
+            return (f"a web address needs a Markdown link: {suggestion}", suggestion)
+        wanted = self._wanted(link)
+        if not wanted:
+            return None, None
+        base = _basename(wanted)
+        extension = _extension(base)
+        wants_attachment = bool(extension) and extension in self.extensions and extension != "md"
+        target: str | None = None
+        display: str | None = None
+        if wants_attachment:
+            target = self._pick(wanted, self.files_by_name.get(base, ()))
+            if target is None:
+                stem = base.rsplit(".", 1)[0]
+                target = self._pick(wanted, self.attachments_by_stem.get(stem, ()))
+            if target is None:
+                close = self._closest(base, self.files_by_name)
+                if close is not None:
+                    target = self._pick(wanted, self.files_by_name[close])
+        else:
+            stem = _strip_md(base)
+            target = self._pick(wanted, self.notes_by_stem.get(stem, ()))  # moved note
+            if target is None:
+                target = self._pick(wanted, self.attachments_by_stem.get(stem, ()))
+            if target is None and "/" in wanted:
+                close = self._closest(_strip_md(wanted), self.note_paths)
+                target = self.note_paths[close] if close is not None else None
+            if target is None:
+                choices: dict[str, object] = {**self.aliases, **self.notes_by_stem}
+                close = self._closest(stem, choices)
+                if close is not None and close in self.notes_by_stem:
+                    target = self._pick(wanted, self.notes_by_stem[close])
+                elif close is not None:
+                    alias, target = self.aliases[close]
+                    if link.display is None and link.kind in (LinkKind.WIKILINK, LinkKind.EMBED):
+                        display = alias
+        if target is None:
+            return None, None
+        return self._hint(
+            link, self.rewrite(link, self.target_text(link, target), link.subpath, display)
+        )
+
+    @staticmethod
+    def _hint(link: Link, suggestion: str | None) -> tuple[str | None, str | None]:
+        if suggestion is None or suggestion == link.raw:
+            return None, None
+        return f"did you mean {suggestion}?", suggestion
+
+    @staticmethod
+    def _pick(wanted: str, paths: Sequence[str]) -> str | None:
+        """The path most like ``wanted`` among ``paths``."""
+        if not paths:
+            return None
+        return min(
+            paths,
+            key=lambda p: (-difflib.SequenceMatcher(None, wanted, name_key(p)).ratio(), p),
+        )
+
+    # --- aliases, folders, ambiguity -----------------------------------------------------
+
+    def alias(self, resolved: ResolvedLink) -> tuple[str | None, str | None]:
+        """(hint, replacement) for a link that names an alias: link the note, show the alias."""
+        link = resolved.link
+        if not resolved.alias_of:
+            return None, None
+        target = resolved.alias_of[0]
+        display: str | None = link.display if link.display is not None else link.path
+        if link.kind not in (LinkKind.WIKILINK, LinkKind.EMBED):
+            display = None
+        text = self.target_text(link, target)
+        return self._hint(link, self.rewrite(link, text, link.subpath, display))
+
+    def folder(self, link: Link) -> tuple[str | None, str | None]:
+        """(hint, replacement) for a folder link: a folder note or index inside it, if any."""
+        wanted = self._wanted(link)
+        if wanted is None:
+            return None, None
+        wanted = wanted.rstrip("/")
+        folders = [
+            f
+            for f in self.vault.folders
+            if name_key(f) == wanted or name_key(f).endswith("/" + wanted)
+        ]
+        folder = self._pick(wanted, folders)
+        if folder is None:
+            return None, None
+        name = _basename(folder)
+        for candidate in (f"{folder}/{name}.md", f"{folder}/index.md", f"{folder}.md"):
+            found = self.vault.index.file_at(candidate)
+            if found is not None:
+                suggestion = self.rewrite(
+                    link, self.target_text(link, found, explicit=True), link.subpath
+                )
+                return self._hint(link, suggestion)
+        return f'link a note inside the folder "{folder}"', None
+
+    def pinned(self, resolved: ResolvedLink) -> tuple[str | None, str | None]:
+        """(hint, replacement) for an ambiguous link: the chosen file written as a path."""
+        link = resolved.link
+        assert resolved.target is not None
+        text = self.target_text(link, resolved.target, explicit=True)
+        suggestion = self.rewrite(link, text, link.subpath)
+        if suggestion is None:
+            return f'write the path "{text}" to choose it explicitly', None
+        return f"write {suggestion} to choose it explicitly", suggestion
+
+    # --- headings and blocks -------------------------------------------------------------
+
+    def heading(self, resolved: ResolvedLink) -> tuple[str | None, str | None]:
+        """(hint, replacement) for a missing heading: a close heading, or where it went."""
+        link = resolved.link
+        target = resolved.target
+        if target is None or not link.subpath:
+            return None, None
+        wanted = link.subpath.split("#")[-1]
+        note = self.vault.note_by_path.get(target)
+        headings = note.headings if note is not None else ()
+        path_text = link.path
+        by_slug = [h for h in headings if _slug(h.text) == _slug(wanted)]
+        found = by_slug[0] if by_slug else None
+        if found is None and headings:
+            keys = {heading_key(h.text): h for h in reversed(headings)}
+            close = self._closest(heading_key(wanted), keys)
+            found = keys[close] if close is not None else None
+        if found is not None:
+            suggestion = self.rewrite(link, path_text, _heading_link_text(found.text))
+            return self._hint(link, suggestion)
+        # The section moved: to another note's heading, or into a note of its own.
+        key = heading_key(wanted)
+        for other in self.vault.notes:
+            if other.path != target and any(heading_key(h.text) == key for h in other.headings):
+                heading = next(h for h in other.headings if heading_key(h.text) == key)
+                text = self.target_text(link, other.path)
+                suggestion = self.rewrite(link, text, _heading_link_text(heading.text))
+                return self._hint(link, suggestion)
+        notes = self.notes_by_stem.get(name_key(wanted), ())
+        if notes:
+            moved = self._pick(name_key(wanted), notes)
+            assert moved is not None
+            return self._hint(link, self.rewrite(link, self.target_text(link, moved), None))
+        return None, None
+
+    def block(self, resolved: ResolvedLink) -> tuple[str | None, str | None]:
+        """(hint, replacement) for a missing block id: a close id, or the note that has it."""
+        link = resolved.link
+        target = resolved.target
+        if target is None or not link.subpath:
+            return None, None
+        wanted = link.subpath[1:].strip().lower()
+        note = self.vault.note_by_path.get(target)
+        ids = {b.id.lower(): b.id for b in (note.blocks if note is not None else ())}
+        close = self._closest(wanted, ids)
+        if close is not None:
+            return self._hint(link, self.rewrite(link, link.path, "^" + ids[close]))
+        for other in self.vault.notes:
+            for block in other.blocks:
+                if other.path != target and block.id.lower() == wanted:
+                    text = self.target_text(link, other.path)
+                    return self._hint(link, self.rewrite(link, text, "^" + block.id))
+        return None, None
+
+
+def _link_finding(
+    link: Link, code: str, message: str, hint: tuple[str | None, str | None]
+) -> _Finding:
+    return _Finding(
+        link.source,
+        link.line,
+        link.column,
+        link.end_line,
+        link.end_column,
+        code,
+        message,
+        hint[0],
+        hint[1],
+        key=link.raw,
+    )
+
+
+def _link_findings(vault: Vault, enabled: Mapping[str, Severity]) -> Iterator[_Finding]:
+    suggest = _Suggester(vault)
+    for resolved in vault.links:
+        link = resolved.link
+        if resolved.status is LinkStatus.EXTERNAL:
+            continue
+
+        if resolved.status is LinkStatus.UNRESOLVED:
+            reason = resolved.reason or Unresolved.MISSING
+            code = _LINK_REASON_CODES[reason]
+            if code not in enabled:
+                continue
+            yield _link_finding(link, code, *_unresolved_message(resolved, suggest))
+            continue
+        if resolved.candidates and "ambiguous-link" in enabled:
+            yield _link_finding(
+                link, "ambiguous-link", _ambiguous_message(resolved), suggest.pinned(resolved)
+            )
+        if resolved.subpath_resolves is False:
+            target = resolved.target or link.source
+            where = "this note" if target == link.source else _quote(target)
+            subpath = link.subpath or ""
+            if resolved.subpath_kind is SubpathKind.BLOCK and "missing-block" in enabled:
+                message = f"{where} has no block {_quote('#' + subpath)}"
+                yield _link_finding(link, "missing-block", message, suggest.block(resolved))
+            elif resolved.subpath_kind is SubpathKind.HEADING and "missing-heading" in enabled:
+                message = f"{where} has no heading {_quote(subpath)}"
+                yield _link_finding(link, "missing-heading", message, suggest.heading(resolved))
+
+
+def _unresolved_message(
+    resolved: ResolvedLink, suggest: _Suggester
+) -> tuple[str, tuple[str | None, str | None]]:
+    link = resolved.link
+    reason = resolved.reason or Unresolved.MISSING
+    path = link.path
+    if reason is Unresolved.EMPTY:
+        return f"empty link {_quote(link.raw)}", (None, None)
+    if reason is Unresolved.OUTSIDE:
+        return f"{_quote(path)} points outside the vault", (None, None)
+    if reason is Unresolved.FOLDER:
+        return (
+            f"{_quote(path)} is a folder; Obsidian links only to files",
+            suggest.folder(link),
+        )
+    if reason is Unresolved.ALIAS:
+        owners = ", ".join(_quote(p) for p in resolved.alias_of)
+        many = "notes " if len(resolved.alias_of) > 1 else ""
+        return (
+            f"{_quote(path)} is an alias of {many}{owners}; Obsidian does not resolve aliases",
+            suggest.alias(resolved),
+        )
+    extension = _extension(path)
+    kind = "file" if extension and extension in suggest.extensions and extension != "md" else "note"
+    where = "at" if "/" in path.strip("/") or path.startswith(("/", "./", "../")) else "named"
+    return f"no {kind} {where} {_quote(path)}", suggest.broken(link)
+
+
+def _ambiguous_message(resolved: ResolvedLink) -> str:
+    link = resolved.link
+    names = ", ".join(resolved.candidates)
+    how = " by alias" if resolved.reason is Unresolved.ALIAS else ""
+    return (
+        f"{_quote(link.path)} matches {len(resolved.candidates)} files{how}: {names};"
+        f" linked to {resolved.target}"
+    )
+
+
+def _problem_findings(vault: Vault) -> Iterator[_Finding]:
+    for note in vault.checked_notes:
+        for problem in note.problems:
+            yield _Finding(
+                note.path,
+                problem.line,
+                problem.column,
+                problem.line,
+                problem.column,
+                problem.code,
+                problem.message,
+                severity=problem.severity,
+            )
+    rules = _exclude_rules(vault)
+    for path, problems in vault.scan_problems.items():
+        if path != ".obsidian/app.json" and rules.matches(path):
+            continue
+        for problem in problems:
+            yield _Finding(
+                path,
+                problem.line,
+                problem.column,
+                problem.line,
+                problem.column,
+                problem.code,
+                problem.message,
+                severity=problem.severity,
+            )
+
+
+def _exclude_rules(vault: Vault) -> ExcludeRules:
+    obsidian, _ = read_obsidian_excludes(vault.root)
+    return ExcludeRules(vault.settings.exclude, obsidian.prefixes, obsidian.patterns)
+
+
+def _block_findings(notes: Iterable[Note]) -> Iterator[_Finding]:
+    for note in notes:
+        first: dict[str, int] = {}
+        for block in note.blocks:
+            key = block.id.lower()
+            if key in first:
+                yield _Finding(
+                    note.path,
+                    block.line,
+                    block.column,
+                    block.line,
+                    block.column + len(block.id) + 1,
+                    "duplicate-block-id",
+                    f"block id {_quote('^' + block.id)} is already declared on line {first[key]}",
+                    "give each block its own id",
+                    key=key,
+                )
+            else:
+                first[key] = block.line
+
+
+def _name_findings(vault: Vault) -> Iterator[_Finding]:
+    for file in vault.files:
+        if file.excluded:
+            continue
+        name = _basename(file.path)
+        match = _UNLINKABLE.search(name)
+        if match is None:
+            continue
+        shown = match.group().encode("unicode_escape").decode("ascii")
+        message = f"file name {_quote(name)} contains {_quote(shown)}, which links cannot hold"
+        yield _Finding(file.path, 1, 1, 1, 1, "unlinkable-name", message, "rename the file")
+
+
+def _graph_findings(vault: Vault, enabled: Mapping[str, Severity]) -> Iterator[_Finding]:
+    linked: set[str] = set()
+    linking: set[str] = set()
+    for resolved in vault.links:
+        target = resolved.target
+        if resolved.status is LinkStatus.RESOLVED and target and target != resolved.link.source:
+            linked.add(target)
+            linking.add(resolved.link.source)
+    if "orphan-note" in enabled:
+        for note in vault.checked_notes:
+            if note.parsed and note.path not in linked and note.path not in linking:
+                message = "no links to or from other files"
+                yield _Finding(note.path, 1, 1, 1, 1, "orphan-note", message)
+    if "unused-attachment" in enabled:
+        for path in vault.attachments:
+            if path not in linked and path not in vault.excluded:
+                yield _Finding(path, 1, 1, 1, 1, "unused-attachment", "no note links to it")
+
+
+def _fingerprint(code: str, path: str, key: str, occurrence: int) -> str:
+    data = "\x1f".join((code, path, key, str(occurrence))).encode("utf-8", "surrogatepass")
+    return hashlib.sha256(data).hexdigest()[:20]
+
+
+def _is_suppressed(finding: _Finding, notes: Mapping[str, Note]) -> bool:
+    note = notes.get(finding.path)
+    if note is None:
+        return False
+    if note.ignored_checks is not None and (
+        not note.ignored_checks or finding.code in note.ignored_checks
+    ):
+        return True
+    return any(
+        s.line == finding.line and (not s.codes or finding.code in s.codes)
+        for s in note.suppressions
+    )
+
+
+def run_checks(vault: Vault, settings: Settings | None = None) -> CheckResult:
+    """Run the enabled checks over ``vault``; hide suppressed and baselined findings.
+
+    Args:
+        vault: a loaded vault (:func:`wikigraph.load_vault`).
+        settings: selection, severities and baseline; defaults to ``vault.settings``.
+
+    Raises:
+        ConfigError: an unknown check name, or a baseline file that cannot be read.
+    """
+    settings = settings if settings is not None else vault.settings
+    enabled = enabled_checks(settings)
+    accepted = read_baseline(settings.baseline) if settings.baseline is not None else frozenset()
+    findings: list[_Finding] = [*_link_findings(vault, enabled), *_problem_findings(vault)]
+    if "duplicate-block-id" in enabled:
+        findings.extend(_block_findings(vault.checked_notes))
+    if "unlinkable-name" in enabled:
+        findings.extend(_name_findings(vault))
+    findings.extend(_graph_findings(vault, enabled))
+    findings.sort(key=lambda f: (f.path, f.line, f.column, f.code, f.message))
+
+    occurrences: Counter[tuple[str, str, str]] = Counter()
+    seen: set[tuple[str, int, int, str, str]] = set()
+    diagnostics: list[Diagnostic] = []
+    suppressed = baselined = 0
+    notes = vault.note_by_path
+    for finding in findings:
+        if finding.code not in enabled:
+            continue
+        identity = (finding.path, finding.line, finding.column, finding.code, finding.message)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        group = (finding.code, finding.path, finding.key)
+        fingerprint = _fingerprint(*group, occurrences[group])
+        occurrences[group] += 1
+        if _is_suppressed(finding, notes):
+            suppressed += 1
+            continue
+        if fingerprint in accepted:
+            baselined += 1
+            continue
+        severity = enabled[finding.code]
+        if finding.severity and finding.code not in settings.severity:
+            severity = Severity(finding.severity)
+        diagnostics.append(
+            Diagnostic(
+                path=finding.path,
+                line=finding.line,
+                column=finding.column,
+                end_line=finding.end_line,
+                end_column=finding.end_column,
+                severity=severity,
+                code=finding.code,
+                message=finding.message,
+                hint=finding.hint,
+                suggestion=finding.suggestion,
+                fingerprint=fingerprint,
+            )
+        )
+    return CheckResult(
+        diagnostics=tuple(diagnostics),
+        notes=len(vault.checked_notes),
+        note_paths=tuple(sorted(note.path for note in vault.checked_notes)),
+        checks=enabled,
+        baselined=baselined,
+        suppressed=suppressed,
+    )
+
+
+# --- baseline ---------------------------------------------------------------------------
+
+
+def baseline_json(result: CheckResult) -> str:
+    """The baseline file for ``result``: every finding's fingerprint, sorted, as JSON."""
+    entries = sorted(
+        (
+            {"path": d.path, "code": d.code, "fingerprint": d.fingerprint, "message": d.message}
+            for d in result.diagnostics
+        ),
+        key=lambda e: (e["path"], e["code"], e["fingerprint"]),
+    )
+    document = {"version": BASELINE_VERSION, "findings": entries}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def read_baseline(path: Path) -> frozenset[str]:
+    """The fingerprints listed in a baseline file.
+
+    Raises:
+        ConfigError: the file is missing, unreadable or not a wikigraph baseline.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f'baseline "{path}" does not exist (create it with --update-baseline)'
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8"
+        raise ConfigError(f'cannot read baseline "{path}": {reason or error}') from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f'baseline "{path}" is not valid JSON: {error}') from None
+    findings = data.get("findings") if isinstance(data, dict) else None
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != BASELINE_VERSION
+        or not isinstance(findings, list)
+        or not all(isinstance(f, dict) and isinstance(f.get("fingerprint"), str) for f in findings)
+    ):
+        raise ConfigError(
+            f'baseline "{path}" is not a wikigraph baseline (version {BASELINE_VERSION});'
+            " write a new one with --update-baseline"
+        )
+    return frozenset(str(f["fingerprint"]) for f in findings)
+
+
+def without_baseline(settings: Settings) -> Settings:
+    """``settings`` with no baseline, to collect every finding for ``--update-baseline``."""
+    return replace(settings, baseline=None)

@@ -1,0 +1,208 @@
+"""``wikigraph check``: report broken links and other problems, with CI-friendly output.
+
+Loads the vault, runs :func:`wikigraph.checks.run_checks` and prints the report on stdout
+(or into ``--output``) and a summary line on stderr. Exit code 0 when nothing is at or above
+``--fail-level``, 1 when something is, 2 for usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from wikigraph.checks import (
+    CHECKS,
+    CheckResult,
+    Severity,
+    baseline_json,
+    run_checks,
+    validate_codes,
+    without_baseline,
+)
+from wikigraph.cli import (
+    EXIT_OK,
+    add_vault_arguments,
+    display_root,
+    settings_from_args,
+    vault_from_args,
+    write_text,
+)
+from wikigraph.config import Settings
+from wikigraph.report import FORMATS, ReportOptions, format_report, summary_line
+from wikigraph.vault import Vault
+
+HELP = "report broken links and other problems"
+DESCRIPTION = (
+    "Check every link of the vault the way Obsidian resolves it, and report broken links,"
+    " missing headings and blocks, ambiguous, alias and folder links, and problems with"
+    " files. Each finding has a stable code; --list-checks describes them all."
+)
+EPILOG = """\
+examples:
+  wikigraph check notes                         report problems in notes/
+  wikigraph check --format github               annotate a pull request from GitHub Actions
+  wikigraph check --format sarif -o check.sarif for GitHub code scanning
+  wikigraph check --select all --ignore orphan-note
+  wikigraph check --baseline wikigraph-baseline.json --update-baseline
+
+exit codes:
+  0  nothing at or above --fail-level (default: error)
+  1  findings at or above --fail-level
+  2  usage or configuration error (bad option, unknown check, missing vault, invalid config)
+"""
+DEFAULT_BASELINE = Path("wikigraph-baseline.json")
+
+
+def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_vault_arguments(parser)
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="report format: " + ", ".join(FORMATS) + " (default: text)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write the report to FILE instead of standard output",
+    )
+    parser.add_argument(
+        "--select",
+        metavar="CODES",
+        action="append",
+        help="run only these checks, comma-separated; 'all' for every check (default: the"
+        " checks that are on by default)",
+    )
+    parser.add_argument(
+        "--ignore",
+        metavar="CODES",
+        action="append",
+        help="skip these checks, comma-separated (added to the configured ignore list)",
+    )
+    parser.add_argument(
+        "--fail-level",
+        choices=[s.value for s in Severity],
+        help="exit with 1 when a finding has this severity or a higher one (default: error)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="FILE",
+        type=Path,
+        help="hide the findings listed in FILE, so that only new ones are reported",
+    )
+    parser.add_argument(
+        "--update-baseline",
+        action="store_true",
+        help="write every current finding to the baseline file (--baseline, the configured"
+        f" one, or {DEFAULT_BASELINE}) and exit with 0",
+    )
+    parser.add_argument(
+        "--list-checks",
+        action="store_true",
+        help="describe every check, its code and default severity, and exit",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="do not print the summary line on stderr"
+    )
+    parser.set_defaults(run=run)
+
+
+def _codes(values: list[str] | None, option: str) -> tuple[str, ...]:
+    if not values:
+        return ()
+    names = [name for value in values for name in value.split(",") if name.strip()]
+    return validate_codes(names, option)
+
+
+def list_checks() -> str:
+    """The help text of every check, for ``--list-checks``."""
+    blocks = []
+    for check in CHECKS.values():
+        state = "" if check.enabled_by_default else ", off by default"
+        lines = [f"{check.code} ({check.severity.value}{state})", f"    {check.summary}"]
+        lines.extend(
+            textwrap.wrap(check.explanation, 88, initial_indent="    ", subsequent_indent="    ")
+        )
+        lines.append("    Bad:  " + check.bad.replace("\\n", "\n          "))
+        lines.append("    Good: " + check.good.replace("\\n", "\n          "))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = settings_from_args(args)
+    changes: dict[str, object] = {}
+    select = _codes(args.select, "--select")
+    if select:
+        changes["select"] = select
+    ignore = _codes(args.ignore, "--ignore")
+    if ignore:
+        changes["ignore"] = (*settings.ignore, *ignore)
+    if args.fail_level is not None:
+        changes["fail_level"] = args.fail_level
+    if args.baseline is not None:
+        changes["baseline"] = args.baseline
+    return settings.with_overrides(**changes) if changes else settings
+
+
+def _base(vault: Vault) -> str:
+    """The vault folder relative to the current folder (the repository root in CI)."""
+    try:
+        relative = os.path.relpath(vault.root.resolve(), Path.cwd())
+    except ValueError:  # another drive on Windows
+        return vault.root.resolve().as_posix()
+    return Path(relative).as_posix()
+
+
+def _use_color(output: Path | None) -> bool:
+    if output is not None or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+def _update_baseline(args: argparse.Namespace, settings: Settings, vault: Vault) -> int:
+    path = settings.baseline or DEFAULT_BASELINE
+    result = run_checks(vault, without_baseline(settings))
+    write_text(baseline_json(result), path)
+    if not args.quiet:
+        count = len(result.diagnostics)
+        print(
+            f"Wrote {count} finding{'' if count == 1 else 's'} to the baseline {path}.",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.list_checks:
+        write_text(list_checks(), None)
+        return EXIT_OK
+    settings = _settings(args)
+    vault = vault_from_args(args, settings)
+    if args.update_baseline:
+        return _update_baseline(args, settings, vault)
+    result: CheckResult = run_checks(vault, settings)
+    fail_level = Severity(settings.fail_level)
+    options = ReportOptions(
+        vault=display_root(vault),
+        base=_base(vault),
+        fail_level=fail_level,
+        color=args.format == "text" and _use_color(args.output),
+    )
+    write_text(format_report(result, args.format, options), args.output)
+    if not args.quiet:
+        print(summary_line(result), file=sys.stderr)
+    return result.exit_code(fail_level)
