@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from wikigraph.commands import check, links
+from wikigraph.commands import check, export, links, stats
 
-COMMANDS: tuple[ModuleType, ...] = (check, links)
+COMMANDS: tuple[ModuleType, ...] = (check, links, stats, export)
