@@ -244,5 +244,6 @@ def _read_flat(path: Path, suffix: str) -> nx.Graph[Any]:
     if suffix == ".gexf":
         return nx.read_gexf(path)
     flat: nx.DiGraph[str] = nx.DiGraph()
-    flat.add_edges_from(_csv_rows(path.read_text(encoding="utf-8")))
+    with path.open(encoding="utf-8", newline="") as stream:
+        flat.add_edges_from(_csv_rows(stream.read()))
     return flat

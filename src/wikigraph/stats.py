@@ -313,7 +313,7 @@ def note_communities(graph: nx.DiGraph[str], *, seed: int = 0) -> dict[str, int]
     return {path: number for number, group in enumerate(groups) for path in group}
 
 
-def _bridges(undirected: nx.Graph[int]) -> dict[int, list[int]]:
+def articulation_pieces(undirected: nx.Graph[int]) -> dict[int, list[int]]:
     """For every articulation point, the sizes of the pieces its removal leaves.
 
     Uses the block-cut tree: a node per biconnected block and per cut vertex. Each
@@ -403,7 +403,7 @@ def compute_stats(vault: Vault, *, top: int = 10, seed: int = 0) -> VaultStats:
 
     undirected = _undirected(notes)
     bridges = []
-    for index, sizes in _bridges(undirected).items():
+    for index, sizes in articulation_pieces(undirected).items():
         path = paths[index]
         bridges.append(Bridge(path, titles[path], sum(sizes) - max(sizes), len(sizes)))
     bridges.sort(key=lambda b: (-b.cut_off, -b.pieces, b.path))
@@ -585,14 +585,14 @@ def stats_text(stats: VaultStats, *, style: bool = False) -> str:
             {1},
         ),
     )
-    hub_rows = [(h.path, h.notes, h.links, f"{h.pagerank:.4f}") for h in stats.hubs_by_links]
+    hub_rows = [(h.path, h.notes, h.links, f"{h.pagerank:.6f}") for h in stats.hubs_by_links]
     section(
         "Hubs by incoming links",
         _table(("note", "from notes", "links", "pagerank"), hub_rows, {1, 2, 3})
         if hub_rows
         else "  none",
     )
-    rank_rows = [(h.path, f"{h.pagerank:.4f}", h.notes) for h in stats.hubs_by_pagerank]
+    rank_rows = [(h.path, f"{h.pagerank:.6f}", h.notes) for h in stats.hubs_by_pagerank]
     section(
         "Hubs by PageRank",
         _table(("note", "pagerank", "from notes"), rank_rows, {1, 2}) if rank_rows else "  none",
