@@ -27,7 +27,7 @@ def test_config__pyproject_found_walking_up(tmp_path: Path) -> None:
     assert settings.vault == (tmp_path / "kb").resolve()
     assert settings.exclude == ("Templates/**",)
     assert settings.alias_links is True
-    assert settings.max_note_size == 2 * 1024 * 1024
+    assert settings.max_note_size == 2_000_000
     assert settings.severity == {"ambiguous-link": "error"}
     assert settings.config_file == (tmp_path / "pyproject.toml").resolve()
 

@@ -18,7 +18,7 @@ from wikigraph.errors import ConfigError
 
 SEVERITIES = ("error", "warning", "info")
 COLOR_MODES = ("folder", "tag", "community", "obsidian")
-DEFAULT_MAX_NOTE_SIZE = 10 * 1024 * 1024
+DEFAULT_MAX_NOTE_SIZE = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +55,11 @@ def _size(value: object) -> int:
     if isinstance(value, int) and value > 0:
         return value
     if isinstance(value, str):
-        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)i?[bB]?\s*", value)
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(([kKmMgG])(i?)[bB]?)?\s*", value)
         if match:
-            scale = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[match.group(2).lower()]
+            prefix, binary = (match.group(3) or "").lower(), bool(match.group(4))
+            power = {"": 0, "k": 1, "m": 2, "g": 3}[prefix]
+            scale = (1024 if binary else 1000) ** power
             size = int(float(match.group(1)) * scale)
             if size > 0:
                 return size

@@ -288,8 +288,12 @@ class NoteParser:
 
         in_table = 0
         heading_level = 0
+        too_deep_at = 0
+        deepest_allowed = self.md.options["maxNesting"] - 1
         for index, token in enumerate(tokens):
             kind = token.type
+            if token.level >= deepest_allowed and not too_deep_at:
+                too_deep_at = token.map[0] + 1 if token.map else 1
             if kind == "front_matter" and index == 0:
                 body_start = token.map[1] if token.map else 0
                 fm = self.frontmatter.read(path, token.content, 2)
@@ -318,6 +322,12 @@ class NoteParser:
                     for content_line in range(len(mapper.line_starts)):
                         mapper._placed(content_line)
                 self._inline(path, token, mapper, source, links, tags, suppressions)
+        if too_deep_at:
+            message = (
+                f"blocks are nested more than {deepest_allowed} levels deep (quotes or lists);"
+                " what lies deeper was not read, so its links are missed"
+            )
+            problems.append(Problem("unreadable-file", message, too_deep_at, severity="warning"))
         body = "\n".join(source.lines[body_start:]).strip()
         return Note(
             path=path,

@@ -55,7 +55,7 @@ _PropertiesLoader.add_constructor("tag:yaml.org,2002:map", _PropertiesLoader.con
 
 
 class _TooLarge(Exception):
-    pass
+    """A frontmatter block past :data:`MAX_VALUES` or :data:`MAX_DEPTH`; the message says which."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +76,10 @@ EMPTY = Frontmatter({}, (), (), (), (), None)
 def _plain(value: object, budget: list[int], depth: int = 0) -> object:
     """A JSON-compatible copy of a loaded YAML value; raises _TooLarge past the limits."""
     budget[0] -= 1
-    if budget[0] < 0 or depth > MAX_DEPTH:
-        raise _TooLarge
+    if budget[0] < 0:
+        raise _TooLarge(f"expands to more than {MAX_VALUES} values (a YAML alias bomb?)")
+    if depth > MAX_DEPTH:
+        raise _TooLarge(f"is nested more than {MAX_DEPTH} levels deep")
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -144,7 +146,7 @@ def _walk_scalars(node: yaml.Node, budget: list[int]) -> Iterator[yaml.ScalarNod
         seen.add(id(current))
         budget[0] -= 1
         if budget[0] < 0 or depth > MAX_DEPTH:
-            raise _TooLarge
+            raise _TooLarge("too large")
         if isinstance(current, yaml.ScalarNode):
             yield current
         elif isinstance(current, yaml.SequenceNode):
@@ -206,14 +208,10 @@ class FrontmatterReader:
         budget = [MAX_VALUES]
         try:
             properties = {str(k): _plain(v, budget) for k, v in loaded.items()}
-        except _TooLarge:
-            message = (
-                f"front matter expands to more than {MAX_VALUES} values or {MAX_DEPTH} levels"
-                " (a YAML alias bomb?); properties ignored"
-            )
-            return Frontmatter(
-                {}, (), (Problem("invalid-frontmatter", message, first_line - 1),), (), (), None
-            )
+        except _TooLarge as error:
+            message = f"front matter {error}; properties ignored"
+            problem = Problem("invalid-frontmatter", message, first_line - 1)
+            return Frontmatter({}, (), (problem,), (), (), None)
         problems: list[Problem] = []
         links: list[Link] = []
         # The values loaded within limits, so a failure here can only cost link positions.
