@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-from conftest import VAULTS
+from conftest import REPO, VAULTS
 from wikigraph.config import Settings
 from wikigraph.graph import (
     ATTACHMENT,
@@ -151,3 +152,16 @@ def test_graph__same_vault_same_graph() -> None:
     second = load_vault(BASIC, settings=Settings()).graph
     assert list(first.nodes(data=True)) == list(second.nodes(data=True))
     assert list(first.edges(data=True)) == list(second.edges(data=True))
+
+
+def test_python_api_doc__session_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notebook session in docs/python-api.md is real output."""
+    monkeypatch.chdir(REPO)
+    result = doctest.testfile(
+        str(REPO / "docs" / "python-api.md"),
+        module_relative=False,
+        optionflags=doctest.NORMALIZE_WHITESPACE,
+        report=True,
+    )
+    assert result.attempted >= 25
+    assert result.failed == 0
