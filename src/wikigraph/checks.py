@@ -155,8 +155,8 @@ CHECKS: Mapping[str, Check] = {
             """Obsidian matches the link's name (or path) against every file of the vault,
             ignoring case; nothing matched. Clicking the link would create an empty note.
             Fix the name, create the note, or link the file where it is now. Files other than
-            notes need their extension (``[[diagram.png]]``), and a web address needs a
-            Markdown link, because ``[[https://...]]`` is a note link.""",
+            notes need their extension (`[[diagram.png]]`), and a web address needs a
+            Markdown link, because `[[https://...]]` is a note link.""",
             "See [[Projcts/Plan]] and [[diagram]].",
             "See [[Projects/Plan]] and [[diagram.png]].",
         ),
@@ -164,10 +164,10 @@ CHECKS: Mapping[str, Check] = {
             "missing-heading",
             _E,
             "A link names a heading that its target note does not have.",
-            """The file exists but no heading matches the text after ``#`` (compared ignoring
+            """The file exists but no heading matches the text after `#` (compared ignoring
             case, extra spaces and the characters # | ^ : % [ ]). Obsidian opens the note
             at the top. Headings are matched by their text, not by web-style slugs such as
-            ``#some-heading``; in a chain ``#A#B`` the heading B must sit under A.""",
+            `#some-heading`; in a chain `#A#B` the heading B must sit under A.""",
             "[[Roadmap#Goal-for-2025]]",
             "[[Roadmap#Goal for 2025]]",
         ),
@@ -175,7 +175,7 @@ CHECKS: Mapping[str, Check] = {
             "missing-block",
             _E,
             "A link names a block id (#^id) that its target note does not declare.",
-            """Block ids are declared with `` ^id`` at the end of a paragraph or list item, or
+            """Block ids are declared with ` ^id` at the end of a paragraph or list item, or
             on a line of their own after a block. The id was not found in the target note:
             it was deleted, renamed or moved to another note.""",
             "[[Meeting#^decision-1]]",
@@ -188,7 +188,7 @@ CHECKS: Mapping[str, Check] = {
             """Several files share the name, so the link depends on where it is written and
             on which files exist. Obsidian takes the file whose path is the link, else the
             one in the linking note's folder, else the one with the shortest path. Write a
-            path (``[[Work/Ideas]]``, or ``[[/Ideas]]`` for the one at the vault root) to say
+            path (`[[Work/Ideas]]`, or `[[/Ideas]]` for the one at the vault root) to say
             which file you mean.""",
             "[[Ideas]]  (with Ideas.md and Archive/Ideas.md)",
             "[[Archive/Ideas]]",
@@ -197,10 +197,10 @@ CHECKS: Mapping[str, Check] = {
             "alias-link",
             _E,
             "A link names an alias, which Obsidian does not resolve.",
-            """A note lists the name under ``aliases``, but Obsidian only uses aliases to
-            suggest links: ``[[GWM]]`` stays unresolved. Link the note and show the alias as
+            """A note lists the name under `aliases`, but Obsidian only uses aliases to
+            suggest links: `[[GWM]]` stays unresolved. Link the note and show the alias as
             the display text. If your publishing tool resolves aliases (Quartz, Foam), set
-            ``alias-links = true`` and this check stays silent.""",
+            `alias-links = true` and this check stays silent.""",
             "[[GWM]]",
             "[[Genie|GWM]]",
         ),
@@ -208,7 +208,7 @@ CHECKS: Mapping[str, Check] = {
             "folder-link",
             _E,
             "A link names a folder; Obsidian links only to files.",
-            """Site generators turn ``[[Projects/]]`` into a folder listing, Obsidian does not
+            """Site generators turn `[[Projects/]]` into a folder listing, Obsidian does not
             resolve it. Link a note inside the folder (an index or folder note) instead.""",
             "[[Projects/]]",
             "[[Projects/index]]",
@@ -226,9 +226,10 @@ CHECKS: Mapping[str, Check] = {
             "outside-vault",
             _E,
             "A link or a symlink leads outside the vault.",
-            """A path that climbs above the vault root (``../``), an absolute file system
-            path, a ``file:`` URL or a symlink to a place outside the vault never resolves
-            in Obsidian, and a published vault would not contain the file.""",
+            """A path that climbs above the vault root (`../`), a drive or network path
+            (`C:\\`, `\\\\server`), a `file:` URL or a symlink to a place outside the
+            vault never resolves in Obsidian, and a published vault would not contain the
+            file.""",
             "[notes](../../private/notes.md)",
             "[notes](Private/notes.md)",
         ),
@@ -236,10 +237,10 @@ CHECKS: Mapping[str, Check] = {
             "duplicate-block-id",
             _W,
             "A note declares the same block id twice.",
-            """A link ``[[Note#^id]]`` can reach only one of the blocks. Block ids are
+            """A link `[[Note#^id]]` can reach only one of the blocks. Block ids are
             compared ignoring case. Give each block its own id.""",
-            "First idea ^idea\\nSecond idea ^idea",
-            "First idea ^idea1\\nSecond idea ^idea2",
+            "First idea ^idea\nSecond idea ^idea",
+            "First idea ^idea1\nSecond idea ^idea2",
         ),
         _check(
             "invalid-frontmatter",
@@ -247,27 +248,27 @@ CHECKS: Mapping[str, Check] = {
             "The note's front matter (properties) is not valid YAML.",
             """Obsidian shows no properties for the note, so its aliases, tags and property
             links are lost. The message gives the line and the YAML error; a common cause is
-            a value with ``: `` or a leading ``[`` that needs quotes.""",
-            "---\\ntitle: Plan: 2025\\n---",
-            '---\\ntitle: "Plan: 2025"\\n---',
+            a value with `: ` or a leading `[` that needs quotes.""",
+            "---\ntitle: Plan: 2025\n---",
+            '---\ntitle: "Plan: 2025"\n---',
         ),
         _check(
             "unquoted-property-link",
             _W,
             "A property holds an unquoted [[link]], which YAML reads as a nested list.",
-            """In YAML ``up: [[Index]]`` is a list inside a list, not text, so Obsidian does
+            """In YAML `up: [[Index]]` is a list inside a list, not text, so Obsidian does
             not see a link. Put the link in quotes.""",
-            "---\\nup: [[Index]]\\n---",
-            '---\\nup: "[[Index]]"\\n---',
+            "---\nup: [[Index]]\n---",
+            '---\nup: "[[Index]]"\n---',
         ),
         _check(
             "unreadable-file",
             _E,
             "A note cannot be read: not UTF-8, binary, too large or not accessible.",
             """Obsidian reads notes as UTF-8 text. A note saved as UTF-16 or in a legacy
-            encoding, a binary file with a ``.md`` name, or a file the process may not read
+            encoding, a binary file with a `.md` name, or a file the process may not read
             cannot be checked. Save it as UTF-8, rename it, or fix its permissions. Notes
-            larger than ``max-note-size`` are skipped with a warning.""",
+            larger than `max-note-size` are skipped with a warning.""",
             "notes/Export.md  (saved as UTF-16)",
             "notes/Export.md  (saved as UTF-8)",
         ),
@@ -275,8 +276,8 @@ CHECKS: Mapping[str, Check] = {
             "unlinkable-name",
             _W,
             "A file name contains characters that links cannot hold: # | ^ : %% [[ ]].",
-            """Obsidian refuses these characters in new names because a link cannot spell
-            them: ``#`` starts a heading, ``|`` the display text, ``^`` a block id. Rename the
+            """Obsidian warns about these characters in names because a link cannot spell
+            them: `#` starts a heading, `|` the display text, `^` a block id. Rename the
             file. Control characters in names are reported too.""",
             "Q&A #3.md",
             "Q&A 3.md",
@@ -302,10 +303,12 @@ CHECKS: Mapping[str, Check] = {
         _check(
             "orphan-note",
             _I,
-            "A note has no links to or from any other file.",
-            """It floats alone in the graph view. Only resolved links count, in either
-            direction, to notes or attachments; links to the note itself do not. Off by
-            default: enable it with ``--select`` or a ``severity`` entry.""",
+            "A note has no links to or from any other note.",
+            """It floats alone in the graph view. Only resolved links between two different
+            notes count, in either direction and of any kind (body, embed, Markdown or
+            property link); links to attachments or to missing notes do not. This is the
+            definition `wikigraph stats` uses. Off by default: enable it with `--select`
+            or a `severity` entry.""",
             "Lonely.md  (no links in or out)",
             "Index.md: - [[Lonely]]",
             enabled=False,
@@ -313,10 +316,10 @@ CHECKS: Mapping[str, Check] = {
         _check(
             "unused-attachment",
             _I,
-            "No note links to or embeds this attachment.",
-            """Attachments that nothing links to are often left over after a note was edited.
-            Only links from notes count: files referenced only from canvases, bases or
-            excluded notes are reported too. Off by default.""",
+            "No note links to or embeds this image, audio, video or PDF file.",
+            """Images, audio, video and PDF files that nothing links to are often left over
+            after a note was edited. Only links from notes count: files referenced only from
+            canvases, bases or excluded notes are reported too. Off by default.""",
             "Attachments/old-diagram.png  (no links to it)",
             "Plan.md: ![[old-diagram.png]]",
             enabled=False,
@@ -324,6 +327,14 @@ CHECKS: Mapping[str, Check] = {
     )
 }
 """Every check, by code, in the order they are listed and documented."""
+
+MEDIA_EXTENSIONS = frozenset(
+    {
+        "avif", "bmp", "gif", "jpeg", "jpg", "png", "svg", "webp", "ico", "tif", "tiff",
+        "flac", "m4a", "mp3", "ogg", "wav", "3gp", "mkv", "mov", "mp4", "ogv", "webm", "pdf",
+    }
+)  # fmt: skip
+"""Attachments that ``unused-attachment`` looks at: images, audio, video and PDF."""
 
 _LINK_REASON_CODES = {
     Unresolved.MISSING: "broken-link",
@@ -604,6 +615,9 @@ class _Suggester:
         wanted = self._wanted(link)
         if not wanted:
             return None, None
+        unlinkable = self._unlinkable(link)
+        if unlinkable is not None:
+            return unlinkable, None
         base = _basename(wanted)
         extension = _extension(base)
         wants_attachment = bool(extension) and extension in self.extensions and extension != "md"
@@ -640,6 +654,22 @@ class _Suggester:
         return self._hint(
             link, self.rewrite(link, self.target_text(link, target), link.subpath, display)
         )
+
+    def _unlinkable(self, link: Link) -> str | None:
+        """A hint when the link spells a file whose name holds ``#`` or ``|``."""
+        if link.kind not in (LinkKind.WIKILINK, LinkKind.EMBED):
+            return None
+        inner = link.raw[link.raw.find("[[") + 2 : -2].replace("\\|", "|").strip()
+        name = _basename(inner)
+        for candidate in (name, name + ".md"):
+            found = self.files_by_name.get(name_key(candidate))
+            marks = [mark for mark in "#|" if mark in name]
+            if found and marks:
+                return (
+                    f'the file "{found[0]}" cannot be linked because its name holds'
+                    f' "{marks[0]}"; rename it'
+                )
+        return None
 
     @staticmethod
     def _hint(link: Link, suggestion: str | None) -> tuple[str | None, str | None]:
@@ -917,20 +947,23 @@ def _name_findings(vault: Vault) -> Iterator[_Finding]:
 
 def _graph_findings(vault: Vault, enabled: Mapping[str, Severity]) -> Iterator[_Finding]:
     linked: set[str] = set()
-    linking: set[str] = set()
+    note_ends: set[str] = set()
     for resolved in vault.links:
-        target = resolved.target
-        if resolved.status is LinkStatus.RESOLVED and target and target != resolved.link.source:
-            linked.add(target)
-            linking.add(resolved.link.source)
+        source, target = resolved.link.source, resolved.target
+        if resolved.status is not LinkStatus.RESOLVED or not target or target == source:
+            continue
+        linked.add(target)
+        if vault.index.is_note(target):
+            note_ends.update((source, target))
     if "orphan-note" in enabled:
         for note in vault.checked_notes:
-            if note.parsed and note.path not in linked and note.path not in linking:
-                message = "no links to or from other files"
+            if note.parsed and note.path not in note_ends:
+                message = "no links to or from other notes"
                 yield _Finding(note.path, 1, 1, 1, 1, "orphan-note", message)
     if "unused-attachment" in enabled:
         for path in vault.attachments:
-            if path not in linked and path not in vault.excluded:
+            unused = path not in linked and path not in vault.excluded
+            if unused and _extension(path) in MEDIA_EXTENSIONS:
                 yield _Finding(path, 1, 1, 1, 1, "unused-attachment", "no note links to it")
 
 

@@ -10,7 +10,7 @@ and Jenkins). :func:`summary_line` gives the one-line summary printed on stderr.
 from __future__ import annotations
 
 import json
-import posixpath
+import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -194,7 +194,8 @@ def format_github(result: CheckResult, options: ReportOptions) -> str:
 
 def _sarif_rule(code: str, severity: Severity) -> dict[str, object]:
     check = CHECKS[code]
-    help_text = f"{check.explanation}\n\nBad:\n    {check.bad}\n\nGood:\n    {check.good}"
+    bad, good = textwrap.indent(check.bad, "    "), textwrap.indent(check.good, "    ")
+    help_text = f"{check.explanation}\n\nBad:\n{bad}\n\nGood:\n{good}"
     help_markdown = (
         f"{check.explanation}\n\nBad:\n\n```markdown\n{check.bad}\n```\n\n"
         f"Good:\n\n```markdown\n{check.good}\n```"
@@ -329,7 +330,7 @@ def format_junit(result: CheckResult, options: ReportOptions) -> str:
             suite,
             "testcase",
             {
-                "classname": "wikigraph." + (posixpath.dirname(shown).replace("/", ".") or "vault"),
+                "classname": "wikigraph",
                 "name": shown,
                 "file": shown,
             },

@@ -36,11 +36,10 @@ from wikigraph.report import FORMATS, ReportOptions, format_report, summary_line
 from wikigraph.vault import Vault
 
 HELP = "report broken links and other problems"
-DESCRIPTION = (
-    "Check every link of the vault the way Obsidian resolves it, and report broken links,"
-    " missing headings and blocks, ambiguous, alias and folder links, and problems with"
-    " files. Each finding has a stable code; --list-checks describes them all."
-)
+DESCRIPTION = """\
+Check every link of the vault the way Obsidian resolves it, and report broken links,
+missing headings and blocks, ambiguous, alias and folder links, and problems with files.
+Each finding has a stable code; --list-checks describes them all."""
 EPILOG = """\
 examples:
   wikigraph check notes                         report problems in notes/
@@ -136,8 +135,8 @@ def list_checks() -> str:
         lines.extend(
             textwrap.wrap(check.explanation, 88, initial_indent="    ", subsequent_indent="    ")
         )
-        lines.append("    Bad:  " + check.bad.replace("\\n", "\n          "))
-        lines.append("    Good: " + check.good.replace("\\n", "\n          "))
+        for label, example in (("Bad: ", check.bad), ("Good:", check.good)):
+            lines.append(f"    {label} " + example.replace("\n", "\n          "))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
@@ -165,6 +164,15 @@ def _base(vault: Vault) -> str:
     except ValueError:  # another drive on Windows
         return vault.root.resolve().as_posix()
     return Path(relative).as_posix()
+
+
+def _shown_root(vault: Vault, args: argparse.Namespace) -> str:
+    """The vault as the user named it; a configured vault relative to the current folder."""
+    if args.vault is None and vault.root.is_absolute():
+        relative = _base(vault)
+        if not relative.startswith("../"):
+            return "" if relative == "." else relative
+    return display_root(vault)
 
 
 def _use_color(output: Path | None) -> bool:
@@ -197,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
     result: CheckResult = run_checks(vault, settings)
     fail_level = Severity(settings.fail_level)
     options = ReportOptions(
-        vault=display_root(vault),
+        vault=_shown_root(vault, args),
         base=_base(vault),
         fail_level=fail_level,
         color=args.format == "text" and _use_color(args.output),
