@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from wikigraph.commands import check, export, links, stats
+from wikigraph.commands import build, check, export, links, stats
 
-COMMANDS: tuple[ModuleType, ...] = (check, links, stats, export)
+COMMANDS: tuple[ModuleType, ...] = (check, build, links, stats, export)

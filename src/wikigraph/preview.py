@@ -1,0 +1,222 @@
+"""Render the start of a note as a safe preview for the HTML view.
+
+Takes Markdown text (a note's excerpt); returns a small JSON tree the page turns into DOM
+nodes with ``createElement`` and ``textContent``, so no note text is ever parsed as HTML.
+
+The text is parsed by markdown-it-py with raw HTML disabled (``html=False``: tags in the
+note stay literal text). A tree node is either a string (text) or a list
+``[tag, attributes, *children]`` where ``tag`` is one of :data:`TAGS` and the attributes
+can only be:
+
+* ``{"start": n}`` on ``ol``;
+* ``{"ref": path}`` on ``a``: a link to another file of the vault, as written; the page
+  maps it to a node of the graph (a click selects that node). It is never used as a URL;
+* ``{"cls": name}`` on ``span`` with a name from :data:`CLASSES` (an external link,
+  an embed, an image placeholder), and ``{"title": text}`` on it (the URL, shown as a
+  tooltip, never followed).
+
+Images are never loaded and external links are not clickable: a preview makes no request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from wikigraph.files import write_atomic
+from wikigraph.model import Note
+from wikigraph.parse import split_destination, split_wikilink
+from wikigraph.syntax import WIKILINK, wikilink_rule
+
+PreviewNode = object
+"""A text (``str``) or an element (``list``: tag, attributes, children...)."""
+
+TAGS = frozenset(
+    {
+        "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre",
+        "code", "em", "strong", "s", "hr", "br", "table", "thead", "tbody", "tr", "th",
+        "td", "a", "span",
+    }
+)  # fmt: skip
+"""Every element a preview may contain."""
+CLASSES = frozenset({"external", "embed", "image"})
+_COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
+MAX_NODES = 2000
+"""Stop adding elements beyond this many (a pathological excerpt stays small)."""
+
+
+def build_preview_parser() -> MarkdownIt:
+    """The markdown-it-py parser for previews: CommonMark, tables, wikilinks, no raw HTML."""
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": 20}).enable(
+        ["table", "strikethrough"]
+    )
+    md.inline.ruler.before("link", WIKILINK, wikilink_rule)
+    return md
+
+
+class PreviewRenderer:
+    """Turns Markdown into preview trees; build one and reuse it."""
+
+    def __init__(self) -> None:
+        self.md = build_preview_parser()
+
+    def render(self, markdown: str) -> list[PreviewNode]:
+        """The preview tree (a list of top-level nodes) of ``markdown``."""
+        text = _COMMENT.sub("", markdown)
+        tokens = self.md.parse(text)
+        budget = [MAX_NODES]
+        root: list[object] = []
+        stack: list[list[object]] = [root]
+        for token in tokens:
+            self._block(token, stack, budget)
+        return root
+
+    def _block(self, token: Token, stack: list[list[object]], budget: list[int]) -> None:
+        kind = token.type
+        if kind == "inline":
+            stack[-1].extend(_inline(token.children or [], budget))
+        elif kind in ("fence", "code_block"):
+            stack[-1].append(["pre", {}, ["code", {}, token.content.rstrip("\n")]])
+        elif kind == "hr":
+            stack[-1].append(["hr", {}])
+        elif kind == "html_block":
+            stack[-1].append(["p", {}, token.content.rstrip("\n")])
+        elif token.hidden and kind in ("paragraph_open", "paragraph_close"):
+            return  # tight list: the text goes straight into the item
+        elif token.nesting == 1:
+            attributes: dict[str, object] = {}
+            if token.tag == "ol":
+                start = token.attrGet("start")
+                if isinstance(start, int | str) and str(start).isdigit() and int(start) != 1:
+                    attributes["start"] = int(start)
+            element: list[object] = [token.tag if token.tag in TAGS else "p", attributes]
+            if budget[0] > 0:
+                budget[0] -= 1
+                stack[-1].append(element)
+            stack.append(element)
+        elif token.nesting == -1 and len(stack) > 1:
+            stack.pop()
+
+
+def _text_of(tokens: Sequence[Token]) -> str:
+    return "".join(t.content for t in tokens if t.type in ("text", "code_inline"))
+
+
+def _inline(tokens: Sequence[Token], budget: list[int]) -> Iterator[PreviewNode]:
+    """Inline tokens as tree nodes; nested ``*_open``/``*_close`` pairs become elements."""
+    stack: list[list[object]] = [[]]
+    for token in tokens:
+        kind = token.type
+        out = stack[-1]
+        if kind == "text":
+            out.append(token.content)
+        elif kind == "code_inline":
+            out.append(["code", {}, token.content])
+        elif kind == "softbreak":
+            out.append("\n")
+        elif kind == "hardbreak":
+            out.append(["br", {}])
+        elif kind in ("html_inline",):
+            out.append(token.content)
+        elif kind == WIKILINK:
+            out.append(_wikilink(token))
+        elif kind == "image":
+            alt = _text_of(token.children or []) or token.content
+            out.append(["span", {"cls": "image"}, "🖼 " + (alt or "image")])
+        elif kind == "link_open":
+            href = str(token.attrGet("href") or "")
+            path, _subpath, is_url = split_destination(href)
+            if is_url or not path:
+                element: list[object] = ["span", {"cls": "external", "title": href}]
+            else:
+                element = ["a", {"ref": path}]
+            out.append(element)
+            stack.append(element)
+        elif token.nesting == 1:
+            tag = {"em_open": "em", "strong_open": "strong", "s_open": "s"}.get(kind, "span")
+            element = [tag, {}]
+            out.append(element)
+            stack.append(element)
+        elif token.nesting == -1 and len(stack) > 1:
+            stack.pop()
+        budget[0] -= 1
+        if budget[0] <= 0:
+            break
+    yield from stack[0]
+
+
+def _wikilink(token: Token) -> PreviewNode:
+    path, subpath, display = split_wikilink(token.content)
+    shown = display or (path + (f" > {subpath}" if subpath else "")) or token.content
+    if token.meta.get("embed"):
+        return ["span", {"cls": "embed"}, "⧉ " + (path or token.content)]
+    if not path:
+        return shown
+    return ["a", {"ref": path}, shown]
+
+
+def preview_refs(tree: Sequence[PreviewNode]) -> Iterator[list[object]]:
+    """Every ``a`` element of a tree that carries a ``ref``."""
+    for node in tree:
+        if isinstance(node, list):
+            attributes = node[1]
+            if node[0] == "a" and isinstance(attributes, dict) and "ref" in attributes:
+                yield node
+            yield from preview_refs(node[2:])
+
+
+CACHE_FILE = "previews.json"
+CACHE_VERSION = 1
+
+
+def _excerpt_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def _read_cache(cache_dir: Path | None) -> dict[str, object]:
+    if cache_dir is None:
+        return {}
+    try:
+        data = json.loads((cache_dir / CACHE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        return {}
+    entries = data.get("previews")
+    return entries if isinstance(entries, dict) else {}
+
+
+def note_previews(
+    notes: Iterable[Note], cache_dir: Path | None = None
+) -> dict[str, list[PreviewNode]]:
+    """The preview tree of every note with an excerpt, reusing trees cached in ``cache_dir``."""
+    cached = _read_cache(cache_dir)
+    renderer: PreviewRenderer | None = None
+    kept: dict[str, object] = {}
+    previews: dict[str, list[PreviewNode]] = {}
+    fresh = 0
+    for note in notes:
+        if not note.excerpt:
+            continue
+        key = _excerpt_key(note.excerpt)
+        tree = cached.get(key)
+        if not isinstance(tree, list):
+            if renderer is None:
+                renderer = PreviewRenderer()
+            tree = renderer.render(note.excerpt)
+            fresh += 1
+        kept[key] = tree
+        previews[note.path] = tree
+    if cache_dir is not None and (fresh or len(kept) != len(cached)):
+        document = {"version": CACHE_VERSION, "previews": dict(sorted(kept.items()))}
+        data = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+        with contextlib.suppress(OSError):
+            write_atomic(cache_dir / CACHE_FILE, data.encode("utf-8", "surrogatepass"))
+    return previews

@@ -1,0 +1,734 @@
+"""Render the vault's graph as one self-contained, offline, script-safe HTML page.
+
+Takes a loaded :class:`~wikigraph.vault.Vault` (plus what a build gathered: positions,
+colour groups, statistics, diagnostics, previews) and returns the page as a string.
+
+pyvis is the graph and options model, and the source of the vis-network script and style,
+which are inlined from the installed package; the page itself comes from wikigraph's own
+Jinja template with autoescaping on. Security rules, all applied here:
+
+* every piece of data (nodes, edges, options, panel data) goes through one encoder,
+  :func:`json_for_script`, into ``<script type="application/json">`` blocks that the page
+  reads with ``JSON.parse``; the encoder escapes ``<``, ``>``, ``&``, ``'``, U+2028 and
+  U+2029, so no note text can end a script element;
+* only allowlisted node and edge fields reach vis-network (:data:`NODE_FIELDS`,
+  :data:`EDGE_FIELDS`), with colours from wikigraph's own palette;
+* the page builds its DOM with ``createElement`` and ``textContent`` only; previews are
+  trees from :mod:`wikigraph.preview`, never HTML;
+* the only URLs the page makes are ``obsidian://open?vault=...&file=...``, percent-encoded
+  here, and in-page anchors;
+* a Content-Security-Policy ``<meta>`` allows exactly the inline scripts of the page, by
+  their sha256 hashes, and no network at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import networkx as nx
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from wikigraph import __version__
+from wikigraph.graph import ATTACHMENT, NOTE, TAG, UNRESOLVED, unresolved_node
+from wikigraph.obsidian_graph import FileFacts, ObsidianGraph, match_groups
+from wikigraph.preview import PreviewNode, preview_refs
+from wikigraph.resolve import name_key
+
+GENERATOR = "wikigraph"
+"""The ``<meta name="generator">`` of every page; build only overwrites pages that carry it."""
+VIS_FOLDER = "templates/lib/vis-9.1.2"
+NODE_FIELDS = ("id", "label", "title", "shape", "size", "x", "y", "color")
+"""The only node fields sent to vis-network."""
+EDGE_FIELDS = ("id", "from", "to", "width")
+"""The only edge fields sent to vis-network."""
+KIND_CODES = {NOTE: 0, ATTACHMENT: 1, UNRESOLVED: 2, TAG: 3}
+COLOR_MODES = ("folder", "tag", "community", "obsidian")
+PHYSICS_MAX_NODES = 800
+"""Up to this many nodes the page settles the layout itself; above, positions are fixed."""
+LARGE_NODES = 3000
+"""From this many nodes on, labels appear only when zoomed in and hover dims nothing."""
+PALETTE = (
+    "#5b8def",
+    "#f0883e",
+    "#46b55a",
+    "#e5534b",
+    "#a371f7",
+    "#2fb7c4",
+    "#d4a72c",
+    "#e46bb1",
+    "#a87b5a",
+    "#8cc152",
+    "#6f7bd8",
+    "#3d9e8f",
+)
+"""Group colours, readable on light and dark backgrounds."""
+NEUTRAL = "#8b949e"
+KIND_COLORS = {
+    ATTACHMENT: "#c9a227",
+    UNRESOLVED: "#8b949e",
+    TAG: "#56c26a",
+}
+MAX_PROPERTIES = 40
+MAX_PROPERTY_TEXT = 300
+_SCRIPT_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "'": "\\u0027",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_SCRIPT_UNSAFE = re.compile("[<>&'\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ViewOptions:
+    """Choices for the page."""
+
+    title: str | None = None
+    """Page title; defaults to the vault folder's name."""
+    color_by: str = "folder"
+    """Initial colouring: ``folder``, ``tag``, ``community`` or ``obsidian``."""
+    obsidian_vault: str | None = None
+    """Vault name for ``obsidian://`` links; defaults to the vault folder's name."""
+    physics: bool | None = None
+    """Settle the layout in the browser; None decides by size (:data:`PHYSICS_MAX_NODES`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PageProblem:
+    """A diagnostic shown in a note's panel."""
+
+    line: int
+    column: int
+    severity: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageInputs:
+    """Everything the page shows besides the vault itself."""
+
+    positions: Mapping[str, tuple[float, float]]
+    """``(x, y)`` per graph node."""
+    obsidian: ObsidianGraph = field(default_factory=ObsidianGraph)
+    stats: Mapping[str, object] | None = None
+    """``VaultStats.to_dict()``, when available."""
+    communities: Mapping[str, int] | None = None
+    """Community id per note."""
+    problems: Mapping[str, Sequence[PageProblem]] = field(default_factory=dict)
+    """Diagnostics per file path."""
+    previews: Mapping[str, Sequence[PreviewNode]] = field(default_factory=dict)
+    """Preview tree per note path."""
+    summary: str | None = None
+    """The check summary line."""
+
+
+@dataclass(frozen=True, slots=True)
+class GraphView:
+    """The page's data, each part one JSON block."""
+
+    config: dict[str, object]
+    options: dict[str, object]
+    nodes: list[dict[str, object]]
+    edges: list[dict[str, object]]
+    meta: dict[str, object]
+    panels: list[object]
+    stats: object
+
+
+# --- encoding -------------------------------------------------------------------------------
+
+
+def _escape_script_char(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return _SCRIPT_ESCAPES.get(char) or f"\\u{ord(char):04x}"
+
+
+def json_for_script(value: object) -> str:
+    """JSON that is safe inside ``<script type="application/json">``: no ``<``, ``>``, ``&``,
+    ``'``, U+2028, U+2029 or lone surrogate appears literally."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return _SCRIPT_UNSAFE.sub(_escape_script_char, text)
+
+
+def clean_text(text: str) -> str:
+    """Text that can be written as UTF-8: lone surrogates (undecodable file names) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def obsidian_url(vault_name: str, path: str) -> str:
+    """The ``obsidian://open`` URL of a file, every value percent-encoded."""
+    vault = quote(clean_text(vault_name), safe="")
+    file = quote(clean_text(path), safe="")
+    return f"obsidian://open?vault={vault}&file={file}"
+
+
+def script_hash(script: str) -> str:
+    """The CSP source for one inline script: ``'sha256-...'`` of its UTF-8 text."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def content_security_policy(scripts: Sequence[str]) -> str:
+    """The page's policy: only these inline scripts run, nothing is fetched from anywhere."""
+    hashes = " ".join(sorted({script_hash(s) for s in scripts}))
+    return (
+        f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+
+
+def inline_scripts(page: str) -> list[str]:
+    """The bodies of the page's executable inline scripts (``<script>`` with no attributes)."""
+    return _INLINE_SCRIPT.findall(page)
+
+
+# --- assets ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _assets() -> dict[str, str]:
+    """vis-network (from the installed pyvis) and the page's own script and style."""
+    pyvis_files = resources.files("pyvis")
+    own = resources.files("wikigraph") / "templates"
+    return {
+        "vis_js": (pyvis_files / VIS_FOLDER / "vis-network.min.js").read_text(encoding="utf-8"),
+        "vis_css": (pyvis_files / VIS_FOLDER / "vis-network.css").read_text(encoding="utf-8"),
+        "app_js": (own / "graph.js").read_text(encoding="utf-8"),
+        "app_css": (own / "graph.css").read_text(encoding="utf-8"),
+    }
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("wikigraph", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+# --- the view model -------------------------------------------------------------------------
+
+
+class _NodeIds(list[int]):
+    """pyvis tests node membership by scanning a list; a set beside it makes that O(1)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._members: set[int] = set()
+
+    def append(self, item: int) -> None:
+        super().append(item)
+        self._members.add(item)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+
+def _network() -> Any:
+    from pyvis.network import Network
+
+    net = Network(directed=True)
+    net.node_ids = _NodeIds()
+    return net
+
+
+def _top_folder(path: str) -> str:
+    return path.split("/", 1)[0] if "/" in path else ""
+
+
+def _legend(
+    values: Sequence[str | None], labels: Mapping[str, str] | None = None
+) -> tuple[list[int], list[dict[str, object]]]:
+    """Colour indices per node and legend entries: the biggest groups get the palette."""
+    counts = Counter(v for v in values if v is not None)
+    ranked = sorted(counts, key=lambda v: (-counts[v], v))
+    shown = ranked[: len(PALETTE)]
+    index = {value: i for i, value in enumerate(shown)}
+    legend: list[dict[str, object]] = [
+        {"label": (labels or {}).get(v, v), "color": PALETTE[i], "count": counts[v]}
+        for i, v in enumerate(shown)
+    ]
+    rest = sum(counts[v] for v in ranked[len(PALETTE) :])
+    if rest:
+        legend.append({"label": "other", "color": NEUTRAL, "count": rest, "other": True})
+    return [index.get(v, -1) if v is not None else -1 for v in values], legend
+
+
+def _property_text(value: object) -> str:
+    if value is None:
+        text = ""
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, list):
+        text = ", ".join(_property_text(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
+    else:
+        text = str(value)
+    if len(text) > MAX_PROPERTY_TEXT:
+        text = text[: MAX_PROPERTY_TEXT - 1] + "…"
+    return text
+
+
+def _size(incoming: int, kind: str) -> float:
+    base = 5.0 + 1.8 * math.sqrt(incoming)
+    if kind in (TAG, UNRESOLVED, ATTACHMENT):
+        base = 4.0 + 1.2 * math.sqrt(incoming)
+    return round(min(base, 36.0), 1)
+
+
+def _vis_options(physics: bool, large: bool, show_arrows: bool) -> dict[str, object]:
+    stabilization: dict[str, object] = {
+        "enabled": physics,
+        "iterations": 200,
+        "updateInterval": 50,
+        "fit": True,
+    }
+    return {
+        "autoResize": True,
+        "layout": {"improvedLayout": False, "randomSeed": 0},
+        "nodes": {
+            "shape": "dot",
+            "borderWidth": 1,
+            "borderWidthSelected": 3,
+            "font": {
+                "size": 13,
+                "face": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+                "strokeWidth": 3,
+            },
+            "scaling": {"label": {"enabled": False, "drawThreshold": 9 if large else 6}},
+        },
+        "edges": {
+            "smooth": False,
+            "width": 0.8,
+            "selectionWidth": 1.2,
+            "hoverWidth": 0.8,
+            "arrows": {"to": {"enabled": show_arrows, "scaleFactor": 0.45}},
+            "color": {"inherit": False, "opacity": 0.55},
+        },
+        "physics": {
+            "enabled": physics,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {
+                "gravitationalConstant": -110,
+                "centralGravity": 0.012,
+                "springLength": 110,
+                "springConstant": 0.08,
+                "damping": 0.5,
+                "avoidOverlap": 0,
+            },
+            "maxVelocity": 60,
+            "minVelocity": 0.8,
+            "timestep": 0.5,
+            "stabilization": stabilization,
+        },
+        "interaction": {
+            "hover": True,
+            "hoverConnectedEdges": True,
+            "hideEdgesOnDrag": large,
+            "hideEdgesOnZoom": large,
+            "tooltipDelay": 350,
+            "multiselect": False,
+            "navigationButtons": False,
+            "keyboard": False,
+        },
+    }
+
+
+def _communities_from_stats(
+    stats: Mapping[str, object] | None,
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Community id per note and labels, read defensively from ``VaultStats.to_dict()``."""
+    members: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    raw = stats.get("communities") if stats else None
+    if not isinstance(raw, list):
+        return members, labels
+    for entry in raw:
+        if not isinstance(entry, dict):
+            continue
+        ident = entry.get("id")
+        if not isinstance(ident, int) or isinstance(ident, bool):
+            continue
+        label = entry.get("label")
+        if isinstance(label, str) and label:
+            labels[str(ident)] = label
+        paths = entry.get("members")
+        if isinstance(paths, list):
+            for path in paths:
+                if isinstance(path, str):
+                    members[path] = ident
+    return members, labels
+
+
+def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOptions()) -> GraphView:
+    """The page's data for ``vault``: vis nodes, edges and options, and the panels' data."""
+    graph: nx.DiGraph[str] = vault.graph
+    ids = sorted(graph.nodes)
+    number = {node: i for i, node in enumerate(ids)}
+    attrs = [graph.nodes[node] for node in ids]
+    kinds = [str(a.get("kind", NOTE)) for a in attrs]
+    count = len(ids)
+    physics = options.physics if options.physics is not None else count <= PHYSICS_MAX_NODES
+    large = count >= LARGE_NODES
+    obsidian = inputs.obsidian
+    show_arrows = obsidian.show_arrow if obsidian.show_arrow is not None else True
+
+    # Degrees: incoming links size a node; tag edges never make a note less of an orphan.
+    incoming = [0] * count
+    linked = [False] * count
+    for source, target in graph.edges:
+        s, t = number[source], number[target]
+        incoming[t] += 1
+        if kinds[t] != TAG:
+            linked[s] = linked[t] = True
+
+    # Colour groups per mode.
+    folder_values = [
+        (_top_folder(ids[i]) or "/") if kinds[i] == NOTE else None for i in range(count)
+    ]
+    folder_colors, folder_legend = _legend(folder_values, {"/": "(top level)"})
+    tag_values: list[str | None] = []
+    for i in range(count):
+        tags = attrs[i].get("tags") or []
+        tag_values.append(
+            "#" + str(tags[0]).split("/")[0].casefold() if kinds[i] == NOTE and tags else None
+        )
+    tag_colors, tag_legend = _legend(tag_values)
+    stats_members, community_labels = _communities_from_stats(inputs.stats)
+    communities = inputs.communities if inputs.communities is not None else stats_members
+    modes: dict[str, tuple[list[int], list[dict[str, object]]]] = {
+        "folder": (folder_colors, folder_legend),
+        "tag": (tag_colors, tag_legend),
+    }
+    if communities:
+        values = [
+            str(communities[ids[i]]) if kinds[i] == NOTE and ids[i] in communities else None
+            for i in range(count)
+        ]
+        modes["community"] = _legend(
+            values, {k: f"{v}" for k, v in community_labels.items()} or None
+        )
+    if obsidian.groups:
+        facts = []
+        for i in range(count):
+            if kinds[i] in (NOTE, ATTACHMENT):
+                facts.append(
+                    FileFacts(
+                        path=ids[i],
+                        tags=tuple(str(t) for t in attrs[i].get("tags") or ()),
+                        properties=attrs[i].get("properties") or {},
+                        content=_content_reader(vault.root, ids[i]),
+                    )
+                )
+        matched = match_groups(obsidian.groups, facts)
+        matches = Counter(matched.values())
+        modes["obsidian"] = (
+            [matched.get(ids[i], -1) for i in range(count)],
+            [
+                {
+                    "label": g.query,
+                    "color": g.color,
+                    "count": matches[n],
+                    "unsupported": not g.supported,
+                }
+                for n, g in enumerate(obsidian.groups)
+            ],
+        )
+    color_by = options.color_by if options.color_by in modes else "folder"
+
+    def node_color(i: int, mode: str) -> str:
+        if kinds[i] in (UNRESOLVED, TAG) or (kinds[i] == ATTACHMENT and mode != "obsidian"):
+            return KIND_COLORS[kinds[i]]
+        colors, legend = modes[mode]
+        slot = colors[i]
+        return str(legend[slot]["color"]) if slot >= 0 else NEUTRAL
+
+    net = _network()
+    for i, node in enumerate(ids):
+        kind = kinds[i]
+        x, y = inputs.positions.get(node, (0.0, 0.0))
+        title = str(attrs[i].get("title") or node)
+        if kind == NOTE:
+            tooltip = node
+        elif kind == ATTACHMENT:
+            tooltip = f"{node} (attachment)"
+        elif kind == UNRESOLVED:
+            tooltip = f"{title} (no such note)"
+        else:
+            tooltip = f"{title} (tag)"
+        net.add_node(
+            i,
+            label=clean_text(title) or " ",
+            title=clean_text(tooltip),
+            shape="dot",
+            color=node_color(i, color_by),
+            size=_size(incoming[i], kind),
+            x=x,
+            y=y,
+        )
+    edge_kinds: list[str] = []
+    for number_, (source, target) in enumerate(sorted(graph.edges)):
+        data = graph.edges[source, target]
+        edge_count = int(data.get("count", 1))
+        extra: dict[str, object] = {"id": number_}
+        if edge_count > 1:
+            extra["width"] = round(min(0.8 + math.log2(edge_count) * 0.7, 4.0), 2)
+        net.add_edge(number[source], number[target], **extra)
+        edge_kinds.append(",".join(sorted(data.get("kinds", {}))))
+    net.options = _vis_options(physics, large, show_arrows)
+
+    nodes = [{k: n[k] for k in NODE_FIELDS if k in n} for n in net.nodes]
+    edges = [{k: e[k] for k in EDGE_FIELDS if k in e} for e in net.edges]
+
+    # Panel data, one entry per node.
+    vault_name = options.obsidian_vault or vault.root.resolve().name
+    link_targets = _link_targets(vault)
+    panels: list[object] = []
+    for i, node in enumerate(ids):
+        kind = kinds[i]
+        entry: dict[str, object] = {}
+        if kind in (NOTE, ATTACHMENT):
+            entry["open"] = obsidian_url(vault_name, node)
+        if kind == NOTE:
+            properties = attrs[i].get("properties") or {}
+            entry["tags"] = [clean_text(str(t)) for t in attrs[i].get("tags") or []]
+            entry["aliases"] = [clean_text(str(a)) for a in attrs[i].get("aliases") or []]
+            entry["props"] = [
+                [clean_text(str(k)), clean_text(_property_text(v))]
+                for k, v in list(properties.items())[:MAX_PROPERTIES]
+            ]
+            tree = inputs.previews.get(node)
+            if tree:
+                entry["preview"] = _bind_preview(tree, link_targets.get(node, {}), number)
+        problems = inputs.problems.get(node)
+        if problems:
+            entry["problems"] = [
+                [p.line, p.column, p.severity, p.code, clean_text(p.message)] for p in problems
+            ]
+        panels.append(entry)
+
+    meta = {
+        "kinds": [KIND_CODES.get(k, 0) for k in kinds],
+        "paths": [clean_text(node) for node in ids],
+        "orphans": [i for i in range(count) if kinds[i] in (NOTE, ATTACHMENT) and not linked[i]],
+        "edgeKinds": edge_kinds,
+        "colors": {mode: colors for mode, (colors, _) in modes.items()},
+        "legends": {
+            mode: [{**item, "label": clean_text(str(item["label"]))} for item in legend]
+            for mode, (_, legend) in modes.items()
+        },
+        "kindColors": {
+            "attachment": KIND_COLORS[ATTACHMENT],
+            "unresolved": KIND_COLORS[UNRESOLVED],
+            "tag": KIND_COLORS[TAG],
+            "neutral": NEUTRAL,
+        },
+    }
+    counts = Counter(kinds)
+    title = options.title or vault.root.resolve().name or "vault"
+    config: dict[str, object] = {
+        "title": clean_text(title),
+        "generator": f"{GENERATOR} {__version__}",
+        "colorBy": color_by,
+        "modes": [m for m in COLOR_MODES if m in modes],
+        "physics": physics,
+        "large": large,
+        "toggles": {
+            "unresolved": not obsidian.hide_unresolved,
+            "tags": bool(obsidian.show_tags),
+            "attachments": bool(obsidian.show_attachments),
+            "orphans": obsidian.show_orphans if obsidian.show_orphans is not None else True,
+            "arrows": show_arrows,
+        },
+        "counts": {
+            "notes": counts[NOTE],
+            "attachments": counts[ATTACHMENT],
+            "unresolved": counts[UNRESOLVED],
+            "tags": counts[TAG],
+            "edges": len(edges),
+            "links": sum(1 for e in edges if kinds[int(str(e["to"]))] != TAG),
+        },
+        "summary": clean_text(inputs.summary) if inputs.summary else None,
+        "groupProblems": [clean_text(p) for p in obsidian.problems],
+    }
+    return GraphView(
+        config=config,
+        options=dict(net.options),
+        nodes=nodes,
+        edges=edges,
+        meta=meta,
+        panels=panels,
+        stats=_clean_stats(inputs.stats),
+    )
+
+
+def _content_reader(root: Path, path: str) -> Any:
+    def read() -> str:
+        try:
+            with open(root / path, encoding="utf-8", errors="replace") as handle:
+                return handle.read(2_000_000)
+        except OSError:
+            return ""
+
+    return read
+
+
+def _clean_stats(stats: Mapping[str, object] | None) -> object:
+    if stats is None:
+        return None
+    try:
+        text = json.dumps(stats, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return None
+    result: object = json.loads(text)
+    return result
+
+
+def _link_targets(vault: Any) -> dict[str, dict[str, str]]:
+    """For every note, what each link path it writes leads to (a file or an unresolved node)."""
+    targets: dict[str, dict[str, str]] = {}
+    for resolved in vault.links:
+        written = resolved.link.path.strip()
+        if not written:
+            continue
+        key = name_key(written)
+        own = targets.setdefault(resolved.link.source, {})
+        if resolved.target is not None:
+            own.setdefault(key, resolved.target)
+        else:
+            own.setdefault(key, unresolved_node(resolved))
+    return targets
+
+
+def _bind_preview(
+    tree: Sequence[PreviewNode], targets: Mapping[str, str], number: Mapping[str, int]
+) -> list[object]:
+    """A copy of ``tree`` whose links point at graph nodes (``node``) instead of paths."""
+    copied: list[object] = json.loads(json.dumps(list(tree)))
+    for element in preview_refs(copied):
+        attributes = element[1]
+        if not isinstance(attributes, dict):
+            continue
+        ref = str(attributes.pop("ref"))
+        target = targets.get(name_key(ref.strip()))
+        if target is not None and target in number:
+            attributes["node"] = number[target]
+    return copied
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def render_page(view: GraphView) -> str:
+    """The HTML page for a view: one UTF-8 document, every script inline and hashed in its CSP."""
+    assets = _assets()
+    scripts = [assets["vis_js"], assets["app_js"]]
+    blocks = {
+        "wg-config": view.config,
+        "wg-options": view.options,
+        "wg-nodes": view.nodes,
+        "wg-edges": view.edges,
+        "wg-meta": view.meta,
+        "wg-panels": view.panels,
+        "wg-stats": view.stats,
+    }
+    template = _environment().get_template("graph.html.j2")
+    return template.render(
+        title=view.config["title"],
+        generator=view.config["generator"],
+        csp=content_security_policy(scripts),
+        vis_css=Markup(assets["vis_css"]),
+        app_css=Markup(assets["app_css"]),
+        vis_js=Markup(assets["vis_js"]),
+        app_js=Markup(assets["app_js"]),
+        blocks={name: Markup(json_for_script(value)) for name, value in blocks.items()},
+        counts=view.config["counts"],
+    )
+
+
+# --- everything at once ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltPage:
+    """A rendered page and what went into it."""
+
+    html: str
+    view: GraphView
+    layout_reused: int
+    """Nodes whose position came from the cache."""
+    layout_iterations: int
+    """Force iterations run to place the others (0: the cached picture was reused)."""
+    notices: tuple[str, ...] = ()
+    """Things the user may want to know (a colour group that colours nothing, no statistics)."""
+
+
+def build_page(
+    vault: Any,
+    options: ViewOptions = ViewOptions(),
+    *,
+    problems: Mapping[str, Sequence[PageProblem]] | None = None,
+    summary: str | None = None,
+) -> BuiltPage:
+    """Lay out, gather statistics, colour groups and previews, and render the page of ``vault``."""
+    from wikigraph.cachedir import vault_cache_dir
+    from wikigraph.layout import graph_layout
+    from wikigraph.obsidian_graph import read_obsidian_graph
+    from wikigraph.preview import note_previews
+
+    notices: list[str] = []
+    cache_dir = vault_cache_dir(vault.settings, vault.root)
+    layout = graph_layout(vault.graph, cache_dir)
+    obsidian = read_obsidian_graph(vault.root)
+    notices.extend(obsidian.problems)
+    stats: Mapping[str, object] | None = None
+    try:
+        from wikigraph.stats import compute_stats
+    except ImportError:
+        notices.append("statistics are not available in this version; the panel stays empty")
+    else:
+        stats = compute_stats(vault).to_dict()
+    drawn = {node for node, kind in vault.graph.nodes(data="kind") if kind == NOTE}
+    previews = note_previews((n for n in vault.notes if n.path in drawn), cache_dir)
+    if options.color_by == "obsidian" and not obsidian.groups:
+        notices.append('no colour groups in ".obsidian/graph.json"; colouring by folder')
+    if options.color_by == "community" and not stats:
+        notices.append("no communities without statistics; colouring by folder")
+    inputs = PageInputs(
+        positions=layout.positions,
+        obsidian=obsidian,
+        stats=stats,
+        problems=problems or {},
+        previews=previews,
+        summary=summary,
+    )
+    view = graph_view(vault, inputs, options)
+    return BuiltPage(
+        html=render_page(view),
+        view=view,
+        layout_reused=layout.reused,
+        layout_iterations=layout.iterations,
+        notices=tuple(notices),
+    )
