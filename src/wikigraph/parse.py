@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -159,20 +160,23 @@ class _InlineMapper:
         self.first_line = token.map[0] if token.map else 0
         self.in_table = in_table
         self.placed: dict[int, _Placed] = {}
-        self.line_starts = [0]
-        for index, char in enumerate(self.content):
-            if char == "\n":
-                self.line_starts.append(index + 1)
+        self._line_starts: list[int] | None = None
+
+    @property
+    def line_starts(self) -> list[int]:
+        """Offsets where the content's lines start (found when first needed)."""
+        if self._line_starts is None:
+            starts = [0]
+            content = self.content
+            index = content.find("\n")
+            while index >= 0:
+                starts.append(index + 1)
+                index = content.find("\n", index + 1)
+            self._line_starts = starts
+        return self._line_starts
 
     def _line_of(self, offset: int) -> int:
-        low, high = 0, len(self.line_starts) - 1
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self.line_starts[middle] <= offset:
-                low = middle
-            else:
-                high = middle - 1
-        return low
+        return max(bisect_right(self.line_starts, offset) - 1, 0)
 
     def _placed(self, content_line: int) -> _Placed:
         placed = self.placed.get(content_line)
@@ -256,8 +260,8 @@ def unparsed_note(path: str, problems: Sequence[Problem]) -> Note:
 class NoteParser:
     """Parses notes; build one and reuse it (building the markdown-it parser costs time)."""
 
-    def __init__(self, *, links_in_comments: bool = True) -> None:
-        self.md = build_parser(links_in_comments=links_in_comments)
+    def __init__(self, *, links_in_comments: bool = True, lean: bool = True) -> None:
+        self.md = build_parser(links_in_comments=links_in_comments, lean=lean)
         self.frontmatter = FrontmatterReader(build_inline_parser())
 
     def parse_bytes(self, path: str, data: bytes) -> Note:
