@@ -185,6 +185,9 @@ class VaultFile:
     is_note: bool
     excluded: bool = False
     """Matched an exclude pattern: still a link target, but not checked or drawn."""
+    inode: int = 0
+    ctime_ns: int = 0
+    """With size and mtime, tells the parse cache whether the file may have changed."""
 
 
 @dataclass(frozen=True, slots=True)

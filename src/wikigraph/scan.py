@@ -179,6 +179,8 @@ class _Walker:
                     mtime_ns=info.st_mtime_ns,
                     is_note=rel_path.lower().endswith(".md"),
                     excluded=self.rules.matches(rel_path),
+                    inode=info.st_ino,
+                    ctime_ns=info.st_ctime_ns,
                 )
             )
 
