@@ -299,10 +299,14 @@ def _undirected(notes: nx.DiGraph[str]) -> nx.Graph[int]:
     return graph
 
 
-def _communities(notes: nx.DiGraph[str], seed: int) -> list[list[str]]:
+def _communities(
+    notes: nx.DiGraph[str], seed: int, undirected: nx.Graph[int] | None = None
+) -> list[list[str]]:
     """Louvain communities of the note graph, largest first, members sorted."""
     order = sorted(notes)
-    groups = nx.community.louvain_communities(_undirected(notes), weight="weight", seed=seed)
+    if undirected is None:
+        undirected = _undirected(notes)
+    groups = nx.community.louvain_communities(undirected, weight="weight", seed=seed)
     members = [sorted(order[i] for i in group) for group in groups]
     return sorted(members, key=lambda group: (-len(group), group[0]))
 
@@ -415,7 +419,7 @@ def compute_stats(vault: Vault, *, top: int = 10, seed: int = 0) -> VaultStats:
             label=titles[min(group, key=lambda p: (-scores[p], p))],
             members=tuple(group),
         )
-        for number, group in enumerate(_communities(notes, seed))
+        for number, group in enumerate(_communities(notes, seed, undirected))
     )
 
     wanted = []
