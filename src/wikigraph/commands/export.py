@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "export",
         help=HELP,
-        description=DESCRIPTION,
+        description=textwrap.fill(DESCRIPTION, 80),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

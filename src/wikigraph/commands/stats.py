@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "stats",
         help=HELP,
-        description=DESCRIPTION,
+        description=textwrap.fill(DESCRIPTION, 80),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
