@@ -420,3 +420,59 @@ def test_checks__typo_rule() -> None:
     assert typo_of("projcts/plan", ["projects/plan"]) == "projects/plan"
     assert typo_of("futurism", ["futurama"]) is None  # two edits in eight letters
     assert typo_of("plan", ["plan"]) is None
+
+
+def test_checks__typo_ties_give_no_suggestion() -> None:
+    assert typo_of("2024-02-6", ["2024-02-16", "2024-02-26"]) is None
+    assert typo_of("2024-02-6", ["2024-02-16", "2024-03-17"]) == "2024-02-16"
+
+
+GENERATOR = Path(__file__).parent.parent / "benchmarks" / "generate_vault.py"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    """A generated 400-note vault and its ground truth."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location("generate_vault_for_checks", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("generated") / "vault"
+    truth: dict[str, object] = module.generate_vault(out, 400, 5)
+    return out, truth
+
+
+def test_checks__generated_vault_matches_its_ground_truth(
+    generated: tuple[Path, dict[str, object]],
+) -> None:
+    root, truth = generated
+    vault = load_vault(root, settings=Settings())
+    result = run_checks(vault, Settings())
+    link_codes = {"broken-link", "alias-link", "folder-link", "empty-link", "outside-vault"}
+    broken = {(d.path, d.line, d.column) for d in result.diagnostics if d.code in link_codes}
+    expected_broken = truth["broken_links"]
+    assert isinstance(expected_broken, list) and expected_broken
+    assert broken == {(b["source"], b["line"], b["column"]) for b in expected_broken}
+    subpaths = {
+        (d.path, d.line, d.column)
+        for d in result.diagnostics
+        if d.code in ("missing-heading", "missing-block")
+    }
+    expected_subpaths = truth["missing_subpaths"]
+    assert isinstance(expected_subpaths, list) and expected_subpaths
+    assert subpaths == {(m["source"], m["line"], m["column"]) for m in expected_subpaths}
+    # Every suggestion made on it resolves cleanly.
+    parser = NoteParser()
+    suggested = [d for d in result.diagnostics if d.suggestion]
+    assert suggested
+    for diagnostic in suggested:
+        assert diagnostic.suggestion is not None
+        link = parser.parse_text(diagnostic.path, diagnostic.suggestion).links[0]
+        resolved = resolve_link(link, vault.index)
+        assert resolved.status is LinkStatus.RESOLVED, diagnostic
+        assert resolved.subpath_resolves is not False, diagnostic
+        assert resolved.candidates == (), diagnostic

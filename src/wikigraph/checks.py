@@ -21,12 +21,23 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from wikigraph.config import Settings
 from wikigraph.errors import ConfigError
-from wikigraph.model import Link, LinkKind, LinkStatus, Note, ResolvedLink, SubpathKind, Unresolved
-from wikigraph.resolve import ATTACHMENT_EXTENSIONS, heading_key, name_key
+from wikigraph.model import (
+    Block,
+    Heading,
+    Link,
+    LinkKind,
+    LinkStatus,
+    Note,
+    ResolvedLink,
+    SubpathKind,
+    Unresolved,
+)
+from wikigraph.resolve import ATTACHMENT_EXTENSIONS, heading_chain_exists, heading_key, name_key
 from wikigraph.scan import ExcludeRules, read_obsidian_excludes
 from wikigraph.vault import Vault
 
@@ -476,17 +487,52 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return min(previous[-1], limit + 1)
 
 
-def typo_of(word: str, choices: Iterable[str]) -> str | None:
-    """The choice ``word`` most likely mistypes: one edit per six characters at most.
+def _deletions(word: str, count: int) -> set[str]:
+    """``word`` and every string made by deleting up to ``count`` of its characters."""
+    found = {word}
+    layer = {word}
+    for _ in range(count):
+        layer = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
+        found |= layer
+    return found
 
-    Candidates come from :func:`difflib.get_close_matches`; ties go to the closest ratio,
-    then alphabetical order.
+
+class TypoIndex:
+    """Finds which of many names a word mistypes, without comparing it with each of them.
+
+    Every name is stored with each one-character deletion of it; a word is looked up by its
+    own deletions, and the few names found are compared with :func:`edit_distance`.
     """
-    limit = max(1, len(word) // 6)
-    for close in difflib.get_close_matches(word, sorted(choices), n=5, cutoff=0.6):
-        if close != word and edit_distance(word, close, limit) <= limit:
-            return close
-    return None
+
+    def __init__(self, choices: Iterable[str]) -> None:
+        self._by_variant: dict[str, list[str]] = {}
+        for choice in sorted(set(choices)):
+            for variant in _deletions(choice, 1):
+                self._by_variant.setdefault(variant, []).append(choice)
+
+    def find(self, word: str) -> str | None:
+        """The name ``word`` most likely mistypes: at most one edit per six characters, and
+        two in all. Among several, the fewest edits win, then the closest :mod:`difflib`
+        ratio; None when two names are equally close."""
+        limit = min(2, max(1, len(word) // 6))
+        found = {c for v in _deletions(word, limit) for c in self._by_variant.get(v, ())}
+        ranked = []
+        for choice in found - {word}:
+            distance = edit_distance(word, choice, limit)
+            if distance <= limit:
+                ratio = difflib.SequenceMatcher(None, word, choice).ratio()
+                ranked.append((distance, -ratio, choice))
+        if not ranked:
+            return None
+        ranked.sort()
+        if len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
+            return None  # two names are just as close: guessing could mislead
+        return ranked[0][2]
+
+
+def typo_of(word: str, choices: Iterable[str]) -> str | None:
+    """The choice ``word`` most likely mistypes, if any (see :meth:`TypoIndex.find`)."""
+    return TypoIndex(choices).find(word)
 
 
 class _Suggester:
@@ -499,9 +545,7 @@ class _Suggester:
         self.attachments_by_stem: dict[str, list[str]] = {}
         self.note_paths: dict[str, str] = {}
         self.attachment_paths: dict[str, str] = {}
-        self.paths: dict[str, str] = {}
         for file in vault.files:
-            self.paths.setdefault(name_key(file.path), file.path)
             base = _basename(file.path)
             self.files_by_name.setdefault(name_key(base), []).append(file.path)
             if file.is_note:
@@ -600,10 +644,35 @@ class _Suggester:
                 out.append(part)
         return "/".join(out)
 
-    @staticmethod
-    def _closest(word: str, choices: Mapping[str, object]) -> str | None:
-        """The choice that ``word`` is a typo of, if any (see :func:`typo_of`)."""
-        return typo_of(word, choices)
+    @cached_property
+    def _file_names(self) -> TypoIndex:
+        return TypoIndex(self.files_by_name)
+
+    @cached_property
+    def _note_paths(self) -> TypoIndex:
+        return TypoIndex(self.note_paths)
+
+    @cached_property
+    def _note_names(self) -> TypoIndex:
+        return TypoIndex([*self.aliases, *self.notes_by_stem])
+
+    @cached_property
+    def _headings(self) -> dict[str, list[tuple[str, Heading]]]:
+        """Every heading of the vault by :func:`heading_key`, with its note."""
+        found: dict[str, list[tuple[str, Heading]]] = {}
+        for note in self.vault.notes:
+            for heading in note.headings:
+                found.setdefault(heading_key(heading.text), []).append((note.path, heading))
+        return found
+
+    @cached_property
+    def _blocks(self) -> dict[str, list[tuple[str, Block]]]:
+        """Every block id of the vault, lower-cased, with its note."""
+        found: dict[str, list[tuple[str, Block]]] = {}
+        for note in self.vault.notes:
+            for block in note.blocks:
+                found.setdefault(block.id.lower(), []).append((note.path, block))
+        return found
 
     def broken(self, link: Link) -> tuple[str | None, str | None]:
         """(hint, replacement) for a link whose target does not exist."""
@@ -629,7 +698,7 @@ class _Suggester:
                 stem = base.rsplit(".", 1)[0]
                 target = self._pick(wanted, self.attachments_by_stem.get(stem, ()))
             if target is None:
-                close = self._closest(base, self.files_by_name)
+                close = self._file_names.find(base)
                 if close is not None:
                     target = self._pick(wanted, self.files_by_name[close])
         else:
@@ -638,11 +707,10 @@ class _Suggester:
             if target is None:
                 target = self._pick(wanted, self.attachments_by_stem.get(stem, ()))
             if target is None and "/" in wanted:
-                close = self._closest(_strip_md(wanted), self.note_paths)
+                close = self._note_paths.find(_strip_md(wanted))
                 target = self.note_paths[close] if close is not None else None
             if target is None:
-                choices: dict[str, object] = {**self.aliases, **self.notes_by_stem}
-                close = self._closest(stem, choices)
+                close = self._note_names.find(stem)
                 if close is not None and close in self.notes_by_stem:
                     target = self._pick(wanted, self.notes_by_stem[close])
                 elif close is not None:
@@ -652,7 +720,13 @@ class _Suggester:
         if target is None:
             return None, None
         return self._hint(
-            link, self.rewrite(link, self.target_text(link, target), link.subpath, display)
+            link,
+            self.rewrite(
+                link,
+                self.target_text(link, target),
+                self.subpath_for(target, link.subpath),
+                display,
+            ),
         )
 
     def _unlinkable(self, link: Link) -> str | None:
@@ -699,7 +773,8 @@ class _Suggester:
         if link.kind not in (LinkKind.WIKILINK, LinkKind.EMBED):
             display = None
         text = self.target_text(link, target)
-        return self._hint(link, self.rewrite(link, text, link.subpath, display))
+        subpath = self.subpath_for(target, link.subpath)
+        return self._hint(link, self.rewrite(link, text, subpath, display))
 
     def folder(self, link: Link) -> tuple[str | None, str | None]:
         """(hint, replacement) for a folder link: a folder note or index inside it, if any."""
@@ -720,7 +795,9 @@ class _Suggester:
             found = self.vault.index.file_at(candidate)
             if found is not None:
                 suggestion = self.rewrite(
-                    link, self.target_text(link, found, explicit=True), link.subpath
+                    link,
+                    self.target_text(link, found, explicit=True),
+                    self.subpath_for(found, link.subpath),
                 )
                 return self._hint(link, suggestion)
         return f'link a note inside the folder "{folder}"', None
@@ -730,12 +807,48 @@ class _Suggester:
         link = resolved.link
         assert resolved.target is not None
         text = self.target_text(link, resolved.target, explicit=True)
-        suggestion = self.rewrite(link, text, link.subpath)
+        suggestion = self.rewrite(link, text, self.subpath_for(resolved.target, link.subpath))
         if suggestion is None:
             return f'write the path "{text}" to choose it explicitly', None
         return f"write {suggestion} to choose it explicitly", suggestion
 
     # --- headings and blocks -------------------------------------------------------------
+
+    def _heading_in(self, path: str, wanted: str) -> Heading | None:
+        """The heading of note ``path`` that ``wanted`` means: same slug, or a typo of it."""
+        note = self.vault.note_by_path.get(path)
+        headings = note.headings if note is not None else ()
+        slug = _slug(wanted)
+        for heading in headings:
+            if _slug(heading.text) == slug:
+                return heading
+        keys = {heading_key(h.text): h for h in reversed(headings)}
+        close = typo_of(heading_key(wanted), keys)
+        return keys[close] if close is not None else None
+
+    def _block_in(self, path: str, wanted: str) -> Block | None:
+        """The block of note ``path`` whose id ``wanted`` mistypes."""
+        note = self.vault.note_by_path.get(path)
+        ids = {b.id.lower(): b for b in (note.blocks if note is not None else ())}
+        close = typo_of(wanted.lower(), ids)
+        return ids[close] if close is not None else None
+
+    def subpath_for(self, path: str, subpath: str | None) -> str | None:
+        """``subpath`` if it exists in ``path``, else the heading or block it most likely
+        means there, else None (so that a suggested link always resolves)."""
+        if not subpath or not self.vault.index.is_note(path):
+            return subpath
+        entries = self.vault.index.headings.get(path, ())
+        if subpath.startswith("^"):
+            wanted = subpath[1:].strip()
+            if wanted.lower() in self.vault.index.blocks.get(path, frozenset()):
+                return subpath
+            block = self._block_in(path, wanted)
+            return "^" + block.id if block is not None else None
+        if heading_chain_exists(entries, subpath.split("#")):
+            return subpath
+        heading = self._heading_in(path, subpath.split("#")[-1])
+        return _heading_link_text(heading.text) if heading is not None else None
 
     def heading(self, resolved: ResolvedLink) -> tuple[str | None, str | None]:
         """(hint, replacement) for a missing heading: a close heading, or where it went."""
@@ -744,24 +857,17 @@ class _Suggester:
         if target is None or not link.subpath:
             return None, None
         wanted = link.subpath.split("#")[-1]
-        note = self.vault.note_by_path.get(target)
-        headings = note.headings if note is not None else ()
         path_text = link.path
-        by_slug = [h for h in headings if _slug(h.text) == _slug(wanted)]
-        found = by_slug[0] if by_slug else None
-        if found is None and headings:
-            keys = {heading_key(h.text): h for h in reversed(headings)}
-            close = self._closest(heading_key(wanted), keys)
-            found = keys[close] if close is not None else None
+        if resolved.candidates:
+            path_text = self.target_text(link, target, explicit=True)
+        found = self._heading_in(target, wanted)
         if found is not None:
             suggestion = self.rewrite(link, path_text, _heading_link_text(found.text))
             return self._hint(link, suggestion)
         # The section moved: to another note's heading, or into a note of its own.
-        key = heading_key(wanted)
-        for other in self.vault.notes:
-            if other.path != target and any(heading_key(h.text) == key for h in other.headings):
-                heading = next(h for h in other.headings if heading_key(h.text) == key)
-                text = self.target_text(link, other.path)
+        for path, heading in self._headings.get(heading_key(wanted), ()):
+            if path != target:
+                text = self.target_text(link, path)
                 suggestion = self.rewrite(link, text, _heading_link_text(heading.text))
                 return self._hint(link, suggestion)
         notes = self.notes_by_stem.get(name_key(wanted), ())
@@ -778,16 +884,16 @@ class _Suggester:
         if target is None or not link.subpath:
             return None, None
         wanted = link.subpath[1:].strip().lower()
-        note = self.vault.note_by_path.get(target)
-        ids = {b.id.lower(): b.id for b in (note.blocks if note is not None else ())}
-        close = self._closest(wanted, ids)
-        if close is not None:
-            return self._hint(link, self.rewrite(link, link.path, "^" + ids[close]))
-        for other in self.vault.notes:
-            for block in other.blocks:
-                if other.path != target and block.id.lower() == wanted:
-                    text = self.target_text(link, other.path)
-                    return self._hint(link, self.rewrite(link, text, "^" + block.id))
+        path_text = link.path
+        if resolved.candidates:
+            path_text = self.target_text(link, target, explicit=True)
+        found = self._block_in(target, wanted)
+        if found is not None:
+            return self._hint(link, self.rewrite(link, path_text, "^" + found.id))
+        for path, block in self._blocks.get(wanted, ()):
+            if path != target:
+                text = self.target_text(link, path)
+                return self._hint(link, self.rewrite(link, text, "^" + block.id))
         return None, None
 
 
