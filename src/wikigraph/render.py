@@ -534,6 +534,11 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
         "paths": [clean_text(node) for node in ids],
         "orphans": [i for i in range(count) if kinds[i] in (NOTE, ATTACHMENT) and not linked[i]],
         "edgeKinds": edge_kinds,
+        "aliases": {
+            str(i): [clean_text(str(a)) for a in attrs[i].get("aliases") or []]
+            for i in range(count)
+            if kinds[i] == NOTE and attrs[i].get("aliases")
+        },
         "colors": {mode: colors for mode, (colors, _) in modes.items()},
         "legends": {
             mode: [{**item, "label": clean_text(str(item["label"]))} for item in legend]
@@ -646,13 +651,13 @@ def render_page(view: GraphView) -> str:
     assets = _assets()
     scripts = [assets["vis_js"], assets["app_js"]]
     blocks = {
-        "wg-config": view.config,
-        "wg-options": view.options,
-        "wg-nodes": view.nodes,
-        "wg-edges": view.edges,
-        "wg-meta": view.meta,
-        "wg-panels": view.panels,
-        "wg-stats": view.stats,
+        "wg-data-config": view.config,
+        "wg-data-options": view.options,
+        "wg-data-nodes": view.nodes,
+        "wg-data-edges": view.edges,
+        "wg-data-meta": view.meta,
+        "wg-data-panels": view.panels,
+        "wg-data-stats": view.stats,
     }
     template = _environment().get_template("graph.html.j2")
     return template.render(

@@ -26,6 +26,8 @@
     pre: 1, code: 1, em: 1, strong: 1, s: 1, hr: 1, br: 1, table: 1, thead: 1, tbody: 1,
     tr: 1, th: 1, td: 1, a: 1, span: 1
   };
+  // Headings of a preview sit under the panel's own h2 and h3.
+  var PREVIEW_HEADINGS = { h1: "h4", h2: "h5", h3: "h6", h4: "h6", h5: "h6", h6: "h6" };
   var PREVIEW_CLASSES = { external: "wg-external", embed: "wg-embed", image: "wg-image" };
   var LIST_LIMIT = 200;
   var SEARCH_LIMIT = 12;
@@ -67,23 +69,23 @@
   }
 
   function main() {
-    var config = readBlock("wg-config");
-    var options = readBlock("wg-options");
-    var rawNodes = readBlock("wg-nodes");
-    var rawEdges = readBlock("wg-edges");
-    var meta = readBlock("wg-meta");
+    var config = readBlock("wg-data-config");
+    var options = readBlock("wg-data-options");
+    var rawNodes = readBlock("wg-data-nodes");
+    var rawEdges = readBlock("wg-data-edges");
+    var meta = readBlock("wg-data-meta");
     var panels = null;
     var stats;
     var statsRead = false;
 
     function panelOf(index) {
-      if (panels === null) panels = readBlock("wg-panels") || [];
+      if (panels === null) panels = readBlock("wg-data-panels") || [];
       return panels[index] || {};
     }
 
     function statsData() {
       if (!statsRead) {
-        stats = readBlock("wg-stats");
+        stats = readBlock("wg-data-stats");
         statsRead = true;
       }
       return stats;
@@ -450,7 +452,7 @@
           buildPreview(children, parent);
           return;
         }
-        var element = doc.createElement(tag);
+        var element = doc.createElement(PREVIEW_HEADINGS[tag] || tag);
         if (tag === "ol" && typeof attributes.start === "number") element.start = attributes.start;
         if (tag === "span" && typeof attributes.cls === "string" && PREVIEW_CLASSES[attributes.cls]) {
           element.className = PREVIEW_CLASSES[attributes.cls];
@@ -858,6 +860,7 @@
         network.fit({ nodes: ids, animation: { duration: 400 } });
       }
       updateForceControls();
+      updateLocalHint();
     }
     function setLocal(on) {
       if (on && state.local.center === null) {
