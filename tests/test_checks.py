@@ -220,6 +220,11 @@ def test_checks__select_ignore_and_severity_table() -> None:
     assert table["orphan-note"] is Severity.ERROR  # a severity turns an off check on
     assert "empty-link" not in table
     assert enabled_checks(Settings(select=("all",), ignore=("all",))) == {}
+    default = enabled_checks(Settings(severity={"all": "warning", "broken-link": "error"}))
+    assert default["broken-link"] is Severity.ERROR
+    assert default["missing-heading"] is Severity.WARNING
+    assert "orphan-note" not in default
+    assert enabled_checks(Settings(severity={"all": "off"})) == {}
 
 
 @pytest.mark.parametrize(
@@ -243,6 +248,9 @@ def test_checks__severity_override_applies_to_results() -> None:
     assert {d.severity for d in result.diagnostics if d.code == "unreadable-file"} == {
         Severity.WARNING
     }
+    quiet = run_checks(check_all_vault(), Settings(severity={"all": "info"}))
+    assert {d.severity for d in quiet.diagnostics} == {Severity.INFO}
+    assert quiet.exit_code() == 0
 
 
 def test_checks__exit_code_follows_the_fail_level(tmp_path: Path) -> None:
@@ -476,3 +484,15 @@ def test_checks__generated_vault_matches_its_ground_truth(
         assert resolved.status is LinkStatus.RESOLVED, diagnostic
         assert resolved.subpath_resolves is not False, diagnostic
         assert resolved.candidates == (), diagnostic
+
+
+def test_checks__a_problem_may_lower_its_check_severity(tmp_path: Path) -> None:
+    write(tmp_path, {"big.md": "x" * 100 + "\n", "small.md": "[[big]]\n"})
+    settings = Settings(max_note_size=50)
+    result = check(tmp_path, settings)
+    assert [(d.path, d.code, d.severity) for d in result.diagnostics] == [
+        ("big.md", "unreadable-file", Severity.WARNING)
+    ]
+    assert "max-note-size" in result.diagnostics[0].message
+    configured = check(tmp_path, Settings(max_note_size=50, severity={"unreadable-file": "error"}))
+    assert configured.diagnostics[0].severity is Severity.ERROR

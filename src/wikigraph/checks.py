@@ -1118,6 +1118,7 @@ def run_checks(vault: Vault, settings: Settings | None = None) -> CheckResult:
     diagnostics: list[Diagnostic] = []
     suppressed = baselined = 0
     notes = vault.note_by_path
+    configured = {code.strip().lower() for code in settings.severity}
     for finding in findings:
         if finding.code not in enabled:
             continue
@@ -1135,7 +1136,7 @@ def run_checks(vault: Vault, settings: Settings | None = None) -> CheckResult:
             baselined += 1
             continue
         severity = enabled[finding.code]
-        if finding.severity and finding.code not in settings.severity:
+        if finding.severity and not configured & {finding.code, "all"}:
             severity = Severity(finding.severity)
         diagnostics.append(
             Diagnostic(
