@@ -544,7 +544,6 @@ class _Suggester:
         self.files_by_name: dict[str, list[str]] = {}
         self.attachments_by_stem: dict[str, list[str]] = {}
         self.note_paths: dict[str, str] = {}
-        self.attachment_paths: dict[str, str] = {}
         for file in vault.files:
             base = _basename(file.path)
             self.files_by_name.setdefault(name_key(base), []).append(file.path)
@@ -554,7 +553,6 @@ class _Suggester:
             else:
                 stem = base.rsplit(".", 1)[0] if "." in base else base
                 self.attachments_by_stem.setdefault(name_key(stem), []).append(file.path)
-                self.attachment_paths[name_key(file.path)] = file.path
         self.aliases: dict[str, tuple[str, str]] = {}
         for note in vault.notes:
             for alias in note.aliases:
