@@ -496,3 +496,11 @@ def test_checks__a_problem_may_lower_its_check_severity(tmp_path: Path) -> None:
     assert "max-note-size" in result.diagnostics[0].message
     configured = check(tmp_path, Settings(max_note_size=50, severity={"unreadable-file": "error"}))
     assert configured.diagnostics[0].severity is Severity.ERROR
+
+
+def test_checks__documented_in_docs_checks_md() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+    for code, entry in CHECKS.items():
+        assert f"\n### `{code}`\n" in text, code
+        on = "yes" if entry.enabled_by_default else "no"
+        assert f"| [`{code}`](#{code}) | {entry.severity.value} | {on} |" in text, code
