@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import VAULTS
+from conftest import REPO
 from wikigraph.checks import CHECKS
 from wikigraph.cli import main
 
@@ -248,7 +248,7 @@ def test_check_cli__github_paths_are_relative_to_the_current_folder(
 def test_check_cli__the_repository_notes_have_no_errors(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(VAULTS.parent.parent.parent)
+    monkeypatch.chdir(REPO)
     code, _, err = run(["notes", "-q", "--format", "json"], capsys)
     assert (code, err) == (0, "")
 
