@@ -291,7 +291,7 @@ def test_browser__click_opens_the_panel(open_page: Any, basic_page: Path) -> Non
     assert panel.locator(".wg-path").inner_text() == "Home.md"
     assert panel.locator(".wg-chip").all_inner_texts() == ["#hub", "#start"]
     props = panel.locator(".wg-props")
-    assert props.locator("dt").all_inner_texts() == ["aliases", "tags", "up", "status"]
+    assert props.locator("dt").all_inner_texts() == ["up", "status"]  # tags, aliases: above
     assert "[[Ideas]]" in props.locator("dd").all_inner_texts()
     open_link = panel.locator("a.wg-primary")
     assert open_link.inner_text() == "Open in Obsidian"

@@ -7,7 +7,7 @@ degrees, gravity towards the centre). The all-pairs repulsion is computed on a g
 fast Fourier transform (particle-mesh), so one iteration costs O(nodes + edges + grid), and
 10,000 notes lay out in well under a second with numpy.
 
-Positions are cached per vault (:func:`read_cached_positions` / :func:`write_cached_positions`),
+Positions are cached per vault (:func:`read_cached_layout` / :func:`write_cached_layout`),
 keyed by node id. When every node is known the old picture is reused as it is; new nodes are
 placed next to their neighbours and only they move, so one edited note never reshuffles the
 whole graph.
@@ -33,7 +33,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 CACHE_FILE = "layout.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 EDGE_LENGTH = 70.0
 """Median length of an edge in the final picture, in vis-network's units (pixels at zoom 1)."""
 REPEL = 1.0
@@ -54,6 +54,8 @@ class Layout:
 
     positions: Mapping[str, tuple[float, float]]
     """``(x, y)`` per node id, rounded to 0.1."""
+    scale: float = 1.0
+    """Picture units per unit of the force model: lets a later build extend this picture."""
     reused: int = 0
     """Nodes whose position came from the cache unchanged."""
     iterations: int = 0
@@ -160,10 +162,11 @@ def _run(
     pos: FloatArray,
     movable: npt.NDArray[np.bool_],
     iterations: int,
+    start_share: float = 0.1,
 ) -> FloatArray:
     """Move the movable nodes for ``iterations`` steps with a cooling step size."""
     scale = RADIUS * math.sqrt(model.count) + 1.0
-    start, end = scale * 0.1, scale * 0.002
+    start, end = scale * start_share, scale * 0.002
     for step in range(iterations):
         temperature = start * (end / start) ** (step / max(iterations - 1, 1))
         force = model.forces(pos)
@@ -224,10 +227,11 @@ def _initial(
     return pos
 
 
-def _normalise(pos: FloatArray, source: IntArray, target: IntArray) -> FloatArray:
-    """Scale so the median edge is :data:`EDGE_LENGTH` long, centred on the origin."""
-    if len(pos) == 0:
-        return pos
+def _normalise(pos: FloatArray, source: IntArray, target: IntArray) -> tuple[FloatArray, float]:
+    """Scale so the median edge is :data:`EDGE_LENGTH` long, centred on the origin.
+
+    Returns the positions and the scale factor applied.
+    """
     pos = pos - pos.mean(axis=0)
     if len(source):
         lengths = np.sqrt(((pos[source] - pos[target]) ** 2).sum(axis=1))
@@ -240,17 +244,17 @@ def _normalise(pos: FloatArray, source: IntArray, target: IntArray) -> FloatArra
     else:
         factor = EDGE_LENGTH / median
     scaled: FloatArray = pos * factor
-    return scaled
+    return scaled, factor
 
 
 def compute_layout(
     nodes: Sequence[str],
     edges: Iterable[tuple[str, str, float]],
     *,
-    previous: Mapping[str, tuple[float, float]] | None = None,
+    previous: Layout | None = None,
     seed: int = 0,
 ) -> Layout:
-    """Lay out ``nodes`` joined by weighted ``edges``, keeping ``previous`` positions if given."""
+    """Lay out ``nodes`` joined by weighted ``edges``, keeping the ``previous`` picture if given."""
     ids = sorted(nodes)
     index = {node: i for i, node in enumerate(ids)}
     pairs = [
@@ -263,40 +267,38 @@ def compute_layout(
     count = len(ids)
     if count == 0:
         return Layout(positions={})
-    previous = previous or {}
-    known = {index[node]: xy for node, xy in previous.items() if node in index}
-    if len(known) == count:
-        positions = {node: (round(xy[0], 1), round(xy[1], 1)) for node, xy in previous.items()}
-        return Layout(positions={n: positions[n] for n in ids}, reused=count)
-    if len(known) < (1 - RELAYOUT_SHARE) * count:
+    old = previous.positions if previous is not None else {}
+    known = {index[node]: xy for node, xy in old.items() if node in index}
+    if previous is not None and len(known) == count:
+        positions = {n: (round(old[n][0], 1), round(old[n][1], 1)) for n in ids}
+        return Layout(positions=positions, scale=previous.scale, reused=count)
+    if previous is None or len(known) < (1 - RELAYOUT_SHARE) * count or previous.scale <= 0:
         known = {}
     neighbours: list[list[int]] = [[] for _ in ids]
     for a, b, _ in pairs:
         neighbours[a].append(b)
         neighbours[b].append(a)
-    # Work in the model's own units (about 1 per edge); cached positions come in picture units.
-    unit = EDGE_LENGTH
-    spread = RADIUS * math.sqrt(count)
-    pos = _initial(
-        ids, neighbours, {i: (x / unit, y / unit) for i, (x, y) in known.items()}, seed, spread
-    )
     model = _ForceModel(count, source, target, weight)
     movable = np.ones(count, dtype=bool)
-    if known:
+    if known and previous is not None:
+        # Extend the old picture in the model's units; only the new nodes move, gently.
+        unit = previous.scale
+        start = {i: (x / unit, y / unit) for i, (x, y) in known.items()}
+        pos = _initial(ids, neighbours, start, seed, RADIUS * math.sqrt(count))
         movable[list(known)] = False
         iterations = 60
-        pos = _run(model, pos, movable, iterations)
-        pos *= unit
+        pos = _run(model, pos, movable, iterations, start_share=0.02) * unit
+        scale = unit
     else:
+        pos = _initial(ids, neighbours, {}, seed, RADIUS * math.sqrt(count))
         iterations = _iterations(count)
-        pos = _run(model, pos, movable, iterations)
-        pos = _normalise(pos, source, target)
+        pos, scale = _normalise(_run(model, pos, movable, iterations), source, target)
     positions = {
         node: (round(float(pos[i, 0]), 1), round(float(pos[i, 1]), 1)) for i, node in enumerate(ids)
     }
     for i in known:
-        positions[ids[i]] = (round(previous[ids[i]][0], 1), round(previous[ids[i]][1], 1))
-    return Layout(positions=positions, reused=len(known), iterations=iterations)
+        positions[ids[i]] = (round(old[ids[i]][0], 1), round(old[ids[i]][1], 1))
+    return Layout(positions=positions, scale=scale, reused=len(known), iterations=iterations)
 
 
 def place_around(
@@ -324,36 +326,40 @@ def place_around(
     return placed
 
 
-def read_cached_positions(cache_dir: Path | None) -> dict[str, tuple[float, float]]:
-    """Positions saved by an earlier build; nothing when there are none or they are unusable."""
+def read_cached_layout(cache_dir: Path | None) -> Layout | None:
+    """The picture saved by an earlier build; None when there is none or it is unusable."""
     if cache_dir is None:
-        return {}
+        return None
     try:
         data = json.loads((cache_dir / CACHE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        return None
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-        return {}
+        return None
     raw = data.get("positions")
-    if not isinstance(raw, dict):
-        return {}
+    scale = data.get("scale")
+    if not isinstance(raw, dict) or not isinstance(scale, int | float) or not _finite(scale):
+        return None
+    if scale <= 0:
+        return None
     positions: dict[str, tuple[float, float]] = {}
     for node, xy in raw.items():
-        if (
-            isinstance(xy, list)
-            and len(xy) == 2
-            and all(isinstance(v, int | float) and math.isfinite(v) for v in xy)
-        ):
+        if isinstance(xy, list) and len(xy) == 2 and all(_finite(v) for v in xy):
             positions[str(node)] = (float(xy[0]), float(xy[1]))
-    return positions
+    return Layout(positions=positions, scale=float(scale))
 
 
-def write_cached_positions(cache_dir: Path | None, layout: Layout) -> bool:
-    """Save the positions for the next build; return False when the cache cannot be written."""
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def write_cached_layout(cache_dir: Path | None, layout: Layout) -> bool:
+    """Save the picture for the next build; return False when the cache cannot be written."""
     if cache_dir is None:
         return False
     document = {
         "version": CACHE_VERSION,
+        "scale": layout.scale,
         "positions": {node: list(xy) for node, xy in sorted(layout.positions.items())},
     }
     data = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -375,12 +381,15 @@ def graph_layout(graph: nx.DiGraph[str], cache_dir: Path | None = None, *, seed:
     tags = sorted(node for node, kind in kinds.items() if kind == TAG)
     forced = [node for node, kind in kinds.items() if kind != TAG]
     edges = [(a, b, 1.0) for a, b in graph.edges if kinds.get(b) != TAG and kinds.get(a) != TAG]
-    previous = read_cached_positions(cache_dir)
+    previous = read_cached_layout(cache_dir)
     layout = compute_layout(forced, edges, previous=previous, seed=seed)
-    if layout.iterations or len(previous) > 2 * len(forced) + 100:
-        write_cached_positions(cache_dir, layout)
+    stale = previous is not None and len(previous.positions) > 2 * len(forced) + 100
+    if layout.iterations or stale:
+        write_cached_layout(cache_dir, layout)
     positions = dict(layout.positions)
     positions.update(
         place_around(positions, {tag: sorted(graph.predecessors(tag)) for tag in tags}, seed=seed)
     )
-    return Layout(positions=positions, reused=layout.reused, iterations=layout.iterations)
+    return Layout(
+        positions=positions, scale=layout.scale, reused=layout.reused, iterations=layout.iterations
+    )

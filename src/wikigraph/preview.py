@@ -116,7 +116,8 @@ def _inline(tokens: Sequence[Token], budget: list[int]) -> Iterator[PreviewNode]
         kind = token.type
         out = stack[-1]
         if kind == "text":
-            out.append(token.content)
+            if token.content:
+                out.append(token.content)
         elif kind == "code_inline":
             out.append(["code", {}, token.content])
         elif kind == "softbreak":

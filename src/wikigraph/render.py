@@ -82,6 +82,8 @@ KIND_COLORS = {
     TAG: "#56c26a",
 }
 MAX_PROPERTIES = 40
+SHOWN_PROPERTIES = frozenset({"tags", "tag", "aliases", "alias"})
+"""Properties the panel shows in their own sections, not in the properties list."""
 MAX_PROPERTY_TEXT = 300
 _SCRIPT_ESCAPES = {
     "<": "\\u003c",
@@ -518,6 +520,7 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
             entry["props"] = [
                 [clean_text(str(k)), clean_text(_property_text(v))]
                 for k, v in list(properties.items())[:MAX_PROPERTIES]
+                if str(k).casefold() not in SHOWN_PROPERTIES
             ]
             tree = inputs.previews.get(node)
             if tree:

@@ -276,15 +276,15 @@
         legendItem(list, entry.color, entry.label, entry.count, function () { selectGroup(test); }, false,
           entry.unsupported ? " (query not supported)" : null);
       });
-      if (state.toggles.attachments && mode !== "obsidian") {
+      if (state.toggles.attachments && config.counts.attachments && mode !== "obsidian") {
         legendItem(list, meta.kindColors.attachment, "attachments", config.counts.attachments,
           function () { selectGroup(function (i) { return kinds[i] === ATTACHMENT; }); });
       }
-      if (state.toggles.unresolved) {
+      if (state.toggles.unresolved && config.counts.unresolved) {
         legendItem(list, meta.kindColors.unresolved, "unresolved links", config.counts.unresolved,
           function () { selectGroup(function (i) { return kinds[i] === UNRESOLVED; }); }, true);
       }
-      if (state.toggles.tags) {
+      if (state.toggles.tags && config.counts.tags) {
         legendItem(list, meta.kindColors.tag, "tags", config.counts.tags,
           function () { selectGroup(function (i) { return kinds[i] === TAG; }); });
       }
@@ -382,10 +382,16 @@
       ensureVisible(i);
       state.selected = i;
       network.selectNodes([i]);
-      if (focus) {
-        network.focus(i, { scale: Math.max(network.getScale(), 1.0), animation: { duration: 450, easingFunction: "easeInOutQuad" } });
-      }
       renderPanel(i);
+      if (focus) {
+        // Keep the node clear of the panel: centre it in the space left of it.
+        var offset = panel.hidden ? 0 : -Math.min(panel.offsetWidth / 2, window.innerWidth / 4);
+        network.focus(i, {
+          scale: Math.max(network.getScale(), 1.0),
+          offset: { x: offset, y: 0 },
+          animation: { duration: 450, easingFunction: "easeInOutQuad" }
+        });
+      }
       updateLocalHint();
     }
 
