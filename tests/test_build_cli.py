@@ -44,8 +44,11 @@ def _nodes(page: Path) -> list[dict[str, object]]:
         re.S,
     )
     assert match is not None
-    nodes: list[dict[str, object]] = json.loads(match.group(1))
-    return nodes
+    columns = json.loads(match.group(1))
+    return [
+        {"label": label, "x": x, "y": y}
+        for label, x, y in zip(columns["label"], columns["x"], columns["y"], strict=True)
+    ]
 
 
 def test_build__writes_the_page_and_prints_the_summary(
@@ -164,7 +167,7 @@ def test_build__options_reach_the_page(
 ) -> None:
     out = tmp_path / "out"
     args = ["build", str(vault), "-o", str(out), "--title", "My <notes>", "--color-by", "tag"]
-    args += ["--obsidian-vault", "Work Vault", "--physics", "off", "--no-cache", "-q"]
+    args += ["--obsidian-vault", "Work Vault", "--physics", "off", "-q"]
     assert main(args) == 0
     assert capsys.readouterr().err == ""
     text = (out / "graph.html").read_text(encoding="utf-8")

@@ -43,9 +43,30 @@ def _load(path: Path) -> Vault:
     return load_vault(path, settings=Settings(no_cache=True))
 
 
+def items_from_columns(columns: dict[str, Any]) -> list[dict[str, Any]]:
+    """Undo the page's column encoding (as the page's script does)."""
+    items: list[dict[str, Any]] = [{} for _ in range(columns["length"])]
+    for name, column in columns.items():
+        if name == "length":
+            continue
+        if isinstance(column, list):
+            for item, value in zip(items, column, strict=True):
+                item[name] = value
+        elif "all" in column:
+            for item in items:
+                item[name] = column["all"]
+        else:
+            for index, value in column["some"].items():
+                items[int(index)][name] = value
+    return items
+
+
 def _blocks(page: str) -> dict[str, Any]:
     found = re.findall(r'<script type="application/json" id="([\w-]+)">(.*?)</script>', page, re.S)
-    return {name: json.loads(text) for name, text in found}
+    blocks = {name: json.loads(text) for name, text in found}
+    for name in ("wg-data-nodes", "wg-data-edges"):
+        blocks[name] = items_from_columns(blocks[name])
+    return blocks
 
 
 @pytest.fixture(scope="module")

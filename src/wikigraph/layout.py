@@ -36,6 +36,8 @@ CACHE_FILE = "layout.json"
 CACHE_VERSION = 2
 EDGE_LENGTH = 70.0
 """Median length of an edge in the final picture, in vis-network's units (pixels at zoom 1)."""
+NODE_SPACING = 36.0
+"""Room per node, in picture units: a dense vault is spread until nodes have this much."""
 REPEL = 1.0
 RADIUS = 3.0
 """Radius of the picture, in model units per square root of the node count.
@@ -228,21 +230,26 @@ def _initial(
 
 
 def _normalise(pos: FloatArray, source: IntArray, target: IntArray) -> tuple[FloatArray, float]:
-    """Scale so the median edge is :data:`EDGE_LENGTH` long, centred on the origin.
+    """Scale the picture to a readable size, centred on the origin.
 
-    Returns the positions and the scale factor applied.
+    The median edge becomes :data:`EDGE_LENGTH` long, unless the nodes would then be
+    crowded (dense vaults, where most links cross the picture): then the picture grows
+    until each node has about :data:`NODE_SPACING` of room. Returns the positions and the
+    factor applied.
     """
     pos = pos - pos.mean(axis=0)
+    radius = np.sqrt((pos * pos).sum(axis=1))
+    extent = float(np.percentile(radius, 90)) if len(pos) > 1 else 0.0
+    if extent <= 1e-9:
+        return pos * 0.0, 1.0
+    # A disc holding every node with NODE_SPACING² of room each.
+    crowded = NODE_SPACING * math.sqrt(len(pos) / math.pi) / extent
     if len(source):
         lengths = np.sqrt(((pos[source] - pos[target]) ** 2).sum(axis=1))
         median = float(np.median(lengths))
     else:
         median = 0.0
-    if median <= 1e-9:
-        extent = float(np.abs(pos).max()) if len(pos) > 1 else 0.0
-        factor = EDGE_LENGTH * math.sqrt(len(pos)) / extent if extent > 1e-9 else 1.0
-    else:
-        factor = EDGE_LENGTH / median
+    factor = max(EDGE_LENGTH / median if median > 1e-9 else 0.0, crowded)
     scaled: FloatArray = pos * factor
     return scaled, factor
 

@@ -50,8 +50,8 @@ from wikigraph.resolve import name_key
 GENERATOR = "wikigraph"
 """The ``<meta name="generator">`` of every page; build only overwrites pages that carry it."""
 VIS_FOLDER = "templates/lib/vis-9.1.2"
-NODE_FIELDS = ("id", "label", "title", "shape", "size", "x", "y", "color")
-"""The only node fields sent to vis-network."""
+NODE_FIELDS = ("id", "label", "shape", "size", "x", "y", "color")
+"""The only node fields sent to vis-network (the page adds a plain-text tooltip)."""
 EDGE_FIELDS = ("id", "from", "to", "width")
 """The only edge fields sent to vis-network."""
 KIND_CODES = {NOTE: 0, ATTACHMENT: 1, UNRESOLVED: 2, TAG: 3}
@@ -82,6 +82,7 @@ KIND_COLORS = {
     TAG: "#56c26a",
 }
 MAX_PROPERTIES = 40
+STATS_LIST_LIMIT = 50
 SHOWN_PROPERTIES = frozenset({"tags", "tag", "aliases", "alias"})
 """Properties the panel shows in their own sections, not in the properties list."""
 MAX_PROPERTY_TEXT = 300
@@ -277,6 +278,36 @@ def _legend(
     return [index.get(v, -1) if v is not None else -1 for v in values], legend
 
 
+def _interned(values: Sequence[str]) -> dict[str, list[object]]:
+    """A list of repeated strings as ``{"names": distinct, "of": index per item}``."""
+    names: dict[str, int] = {}
+    of = [names.setdefault(value, len(names)) for value in values]
+    return {"names": list(names), "of": list(of)}
+
+
+def _columns(items: Sequence[Mapping[str, object]], fields: Sequence[str]) -> dict[str, object]:
+    """Items as one list per field, smaller to send and faster to read than objects.
+
+    A field with the same value everywhere is sent once, as ``{"all": value}``; a field
+    most items lack (edge widths) as ``{"some": {index: value}}``.
+    """
+    columns: dict[str, object] = {"length": len(items)}
+    for name in fields:
+        present = {i: item[name] for i, item in enumerate(items) if name in item}
+        if not present:
+            continue
+        if len(present) < len(items):
+            columns[name] = {"some": {str(i): v for i, v in present.items()}}
+            continue
+        values = list(present.values())
+        first = values[0]
+        if all(type(v) is type(first) and v == first for v in values):
+            columns[name] = {"all": first}
+        else:
+            columns[name] = values
+    return columns
+
+
 def _property_text(value: object) -> str:
     if value is None:
         text = ""
@@ -469,30 +500,20 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
 
     net = _network()
     for i, node in enumerate(ids):
-        kind = kinds[i]
         x, y = inputs.positions.get(node, (0.0, 0.0))
-        title = str(attrs[i].get("title") or node)
-        if kind == NOTE:
-            tooltip = node
-        elif kind == ATTACHMENT:
-            tooltip = f"{node} (attachment)"
-        elif kind == UNRESOLVED:
-            tooltip = f"{title} (no such note)"
-        else:
-            tooltip = f"{title} (tag)"
         net.add_node(
             i,
-            label=clean_text(title) or " ",
-            title=clean_text(tooltip),
+            label=clean_text(str(attrs[i].get("title") or node)) or " ",
             shape="dot",
             color=node_color(i, color_by),
-            size=_size(incoming[i], kind),
+            size=_size(incoming[i], kinds[i]),
             x=x,
             y=y,
         )
     edge_kinds: list[str] = []
-    for number_, (source, target) in enumerate(sorted(graph.edges)):
-        data = graph.edges[source, target]
+    for number_, (source, target, data) in enumerate(
+        sorted(graph.edges(data=True), key=lambda edge: (edge[0], edge[1]))
+    ):
         edge_count = int(data.get("count", 1))
         extra: dict[str, object] = {"id": number_}
         if edge_count > 1:
@@ -536,13 +557,16 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
         "kinds": [KIND_CODES.get(k, 0) for k in kinds],
         "paths": [clean_text(node) for node in ids],
         "orphans": [i for i in range(count) if kinds[i] in (NOTE, ATTACHMENT) and not linked[i]],
-        "edgeKinds": edge_kinds,
+        "edgeKinds": _interned(edge_kinds),
         "aliases": {
             str(i): [clean_text(str(a)) for a in attrs[i].get("aliases") or []]
             for i in range(count)
             if kinds[i] == NOTE and attrs[i].get("aliases")
         },
         "colors": {mode: colors for mode, (colors, _) in modes.items()},
+        "community": [communities.get(ids[i], -1) if kinds[i] == NOTE else -1 for i in range(count)]
+        if communities
+        else None,
         "legends": {
             mode: [{**item, "label": clean_text(str(item["label"]))} for item in legend]
             for mode, (_, legend) in modes.items()
@@ -604,14 +628,30 @@ def _content_reader(root: Path, path: str) -> Any:
 
 
 def _clean_stats(stats: Mapping[str, object] | None) -> object:
+    """The statistics for the page: plain JSON, long lists cut to :data:`STATS_LIST_LIMIT`.
+
+    Community members are left out (the page knows each node's community from ``meta``);
+    ``totals`` keeps the full length of every list that was cut.
+    """
     if stats is None:
         return None
     try:
-        text = json.dumps(stats, ensure_ascii=False, default=str)
+        plain = json.loads(json.dumps(stats, ensure_ascii=False, default=str))
     except (TypeError, ValueError):
         return None
-    result: object = json.loads(text)
-    return result
+    if not isinstance(plain, dict):
+        return None
+    totals: dict[str, int] = {}
+    for key, value in plain.items():
+        if key == "communities" and isinstance(value, list):
+            for community in value:
+                if isinstance(community, dict):
+                    community.pop("members", None)
+        if isinstance(value, list) and len(value) > STATS_LIST_LIMIT:
+            totals[key] = len(value)
+            plain[key] = value[:STATS_LIST_LIMIT]
+    plain["totals"] = totals
+    return plain
 
 
 def _link_targets(vault: Any) -> dict[str, dict[str, str]]:
@@ -656,8 +696,8 @@ def render_page(view: GraphView) -> str:
     blocks = {
         "wg-data-config": view.config,
         "wg-data-options": view.options,
-        "wg-data-nodes": view.nodes,
-        "wg-data-edges": view.edges,
+        "wg-data-nodes": _columns(view.nodes, NODE_FIELDS),
+        "wg-data-edges": _columns(view.edges, EDGE_FIELDS),
         "wg-data-meta": view.meta,
         "wg-data-panels": view.panels,
         "wg-data-stats": view.stats,

@@ -15,11 +15,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from wikigraph.cli import EXIT_FINDINGS, EXIT_OK, add_vault_arguments, settings_from_args
+from wikigraph.cli import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    add_vault_arguments,
+    settings_from_args,
+    vault_from_args,
+)
 from wikigraph.config import COLOR_MODES
 from wikigraph.errors import OutputError
 from wikigraph.render import GENERATOR, PageProblem, ViewOptions, build_page
-from wikigraph.vault import load_vault
 
 HELP = "write an interactive HTML graph"
 DESCRIPTION = """\
@@ -85,11 +90,6 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--strict",
         action="store_true",
         help="exit with 1 when the check finds any warning or error (the page is still written)",
-    )
-    parser.add_argument(
-        "--no-cache",
-        action="store_true",
-        help="neither read nor write the cached layout and previews",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors, no summary")
     parser.set_defaults(run=run)
@@ -157,14 +157,12 @@ def run(args: argparse.Namespace) -> int:
     from wikigraph.report import summary_line
 
     settings = settings_from_args(args)
-    if args.no_cache:
-        settings = settings.with_overrides(no_cache=True)
     folder = args.output or settings.output or DEFAULT_OUTPUT
     page = output_page(folder)
     vault_root = settings.vault if settings.vault is not None else Path(".")
     if vault_root.is_dir():
         check_output(page, vault_root)
-    vault = load_vault(vault_root, settings=settings)
+    vault = vault_from_args(args, settings.with_overrides(vault=vault_root))
     check_output(page, vault.root)
 
     result = run_checks(vault, settings)

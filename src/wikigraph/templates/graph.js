@@ -17,7 +17,7 @@
   });
   ready.catch(function () {});
 
-  var NODE_FIELDS = ["id", "label", "title", "shape", "size", "x", "y", "color"];
+  var NODE_FIELDS = ["id", "label", "shape", "size", "x", "y", "color"];
   var EDGE_FIELDS = ["id", "from", "to", "width"];
   var KIND_NAMES = ["note", "attachment", "unresolved", "tag"];
   var NOTE = 0, ATTACHMENT = 1, UNRESOLVED = 2, TAG = 3;
@@ -39,14 +39,27 @@
     return JSON.parse(element.textContent);
   }
 
-  function pick(fields) {
-    return function (item) {
-      var out = {};
-      for (var i = 0; i < fields.length; i++) {
-        if (Object.prototype.hasOwnProperty.call(item, fields[i])) out[fields[i]] = item[fields[i]];
+  // Rebuild items from the page's columns ({field: [values]}, {"all": v} or {"some": {i: v}}),
+  // taking only the allowlisted fields.
+  function fromColumns(columns, fields) {
+    var items = [];
+    var length = columns.length;
+    for (var i = 0; i < length; i++) items.push({});
+    fields.forEach(function (field) {
+      var column = columns[field];
+      if (column === undefined || column === null) return;
+      if (Array.isArray(column)) {
+        for (var k = 0; k < length; k++) items[k][field] = column[k];
+      } else if (Object.prototype.hasOwnProperty.call(column, "all")) {
+        for (var j = 0; j < length; j++) items[j][field] = column.all;
+      } else if (column.some) {
+        Object.keys(column.some).forEach(function (key) {
+          var index = Number(key);
+          if (index >= 0 && index < length) items[index][field] = column.some[key];
+        });
       }
-      return out;
-    };
+    });
+    return items;
   }
 
   function el(tag, className, text) {
@@ -71,8 +84,8 @@
   function main() {
     var config = readBlock("wg-data-config");
     var options = readBlock("wg-data-options");
-    var rawNodes = readBlock("wg-data-nodes");
-    var rawEdges = readBlock("wg-data-edges");
+    var rawNodes = fromColumns(readBlock("wg-data-nodes"), NODE_FIELDS);
+    var rawEdges = fromColumns(readBlock("wg-data-edges"), EDGE_FIELDS);
     var meta = readBlock("wg-data-meta");
     var panels = null;
     var stats;
@@ -159,8 +172,16 @@
     options.edges.arrows.to.enabled = state.toggles.arrows;
 
     // --- data --------------------------------------------------------------------------------
-    var nodes = new vis.DataSet(rawNodes.map(pick(NODE_FIELDS)));
-    var edges = new vis.DataSet(rawEdges.map(pick(EDGE_FIELDS)));
+    // Tooltips are plain text (vis-network shows string titles with innerText).
+    rawNodes.forEach(function (node, i) {
+      var kind = kinds[i];
+      node.title = kind === NOTE ? paths[i]
+        : kind === ATTACHMENT ? paths[i] + " (attachment)"
+        : kind === UNRESOLVED ? labels[i] + " (no such note)"
+        : labels[i] + " (tag)";
+    });
+    var nodes = new vis.DataSet(rawNodes);
+    var edges = new vis.DataSet(rawEdges);
 
     function passesFilters(i) {
       var kind = kinds[i];
@@ -412,7 +433,7 @@
     }
 
     function viaText(e) {
-      var kindsText = meta.edgeKinds[e] || "";
+      var kindsText = meta.edgeKinds.names[meta.edgeKinds.of[e]] || "";
       var words = kindsText.split(",").filter(function (k) { return k && k !== "link" && k !== "tag"; });
       return words.map(function (k) { return k.replace("property:", "property "); }).join(", ");
     }
@@ -931,10 +952,11 @@
       box.appendChild(el("span", null, label));
       grid.appendChild(box);
     }
-    function pathList(title, items, describe) {
+    function pathList(title, items, describe, full) {
       var section = el("section", "wg-section");
       var heading = el("h3", null, title);
-      heading.appendChild(el("span", "wg-count", items.length));
+      var size = typeof full === "number" ? full : items.length;
+      heading.appendChild(el("span", "wg-count", size));
       section.appendChild(heading);
       var list = el("ul", "wg-links");
       items.slice(0, 10).forEach(function (item) {
@@ -947,7 +969,7 @@
         list.appendChild(li);
       });
       section.appendChild(list);
-      if (items.length > 10) section.appendChild(el("p", "wg-more", "… and " + (items.length - 10) + " more"));
+      if (size > 10) section.appendChild(el("p", "wg-more", "… and " + (size - 10) + " more"));
       return section;
     }
     function asPath(item) {
@@ -982,9 +1004,14 @@
         }
       }
       if (data.components && typeof data.components === "object") statNumber(grid, data.components.count, "components");
-      if (Array.isArray(data.orphans)) statNumber(grid, data.orphans.length, "orphans");
-      if (Array.isArray(data.dead_ends)) statNumber(grid, data.dead_ends.length, "dead ends");
-      if (Array.isArray(data.communities)) statNumber(grid, data.communities.length, "communities");
+      var totals = data.totals && typeof data.totals === "object" ? data.totals : {};
+      function total(key) {
+        if (typeof totals[key] === "number") return totals[key];
+        return Array.isArray(data[key]) ? data[key].length : undefined;
+      }
+      statNumber(grid, total("orphans"), "orphans");
+      statNumber(grid, total("dead_ends"), "dead ends");
+      statNumber(grid, total("communities"), "communities");
       statsBox.appendChild(grid);
       var hubs = data.hubs && typeof data.hubs === "object" && !Array.isArray(data.hubs) ? data.hubs.by_links : data.hubs;
       if (Array.isArray(hubs)) {
@@ -1007,7 +1034,7 @@
       if (Array.isArray(data.communities)) {
         var section = el("section", "wg-section");
         var heading = el("h3", null, "Communities");
-        heading.appendChild(el("span", "wg-count", data.communities.length));
+        heading.appendChild(el("span", "wg-count", total("communities")));
         section.appendChild(heading);
         var list = el("ul", "wg-links");
         data.communities.slice(0, 10).forEach(function (community) {
@@ -1016,8 +1043,8 @@
           var button = el("button", "wg-link", String(community.label || "community " + community.id));
           button.type = "button";
           button.addEventListener("click", function () {
-            var members = new Set(Array.isArray(community.members) ? community.members : []);
-            selectGroup(function (i) { return members.has(paths[i]); });
+            var of = meta.community || [];
+            selectGroup(function (i) { return of[i] === community.id; });
           });
           li.appendChild(button);
           if (typeof community.size === "number") li.appendChild(el("span", "wg-via", plural(community.size, "note")));
@@ -1026,8 +1053,8 @@
         section.appendChild(list);
         statsBox.appendChild(section);
       }
-      if (Array.isArray(data.dead_ends) && data.dead_ends.length) statsBox.appendChild(pathList("Dead ends", data.dead_ends, asPath));
-      if (Array.isArray(data.orphans) && data.orphans.length) statsBox.appendChild(pathList("Orphans", data.orphans, asPath));
+      if (Array.isArray(data.dead_ends) && data.dead_ends.length) statsBox.appendChild(pathList("Dead ends", data.dead_ends, asPath, total("dead_ends")));
+      if (Array.isArray(data.orphans) && data.orphans.length) statsBox.appendChild(pathList("Orphans", data.orphans, asPath, total("orphans")));
     }
     function showStats(show) {
       if (show) {
