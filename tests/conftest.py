@@ -23,6 +23,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Keep the parse cache of every test run out of the user's cache folder."""
+    from wikigraph.cachedir import ENV_VAR
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv(ENV_VAR, str(tmp_path_factory.mktemp("wikigraph-cache")))
+    yield
+    patch.undo()
+
+
 @pytest.fixture
 def fixture_vault() -> object:
     """Return the path of a fixture vault by name."""

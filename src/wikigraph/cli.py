@@ -39,12 +39,23 @@ exit codes:
 
 VAULT_HELP = "the vault folder (default: the configured vault, else notes)"
 CONFIG_HELP = "read settings from this file instead of the nearest wikigraph.toml or pyproject.toml"
+CACHE_DIR_HELP = (
+    "keep the parse cache in DIR (default: cache-dir in the config, else $WIKIGRAPH_CACHE_DIR,"
+    " else the user cache folder)"
+)
+NO_CACHE_HELP = "do not read or write the parse cache: parse every note"
 
 
 def add_vault_arguments(parser: argparse.ArgumentParser) -> None:
     """The positional VAULT and ``--config``, shared by every command that reads a vault."""
     parser.add_argument("vault", nargs="?", metavar="VAULT", help=VAULT_HELP)
     parser.add_argument("--config", metavar="FILE", type=Path, help=CONFIG_HELP)
+    parser.add_argument("--cache-dir", metavar="DIR", type=Path, help=CACHE_DIR_HELP)
+    parser.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
+    # A command may define --cache-dir or --no-cache again, with the same meaning (and
+    # the same dest); its own definition then replaces the shared one instead of clashing.
+    parser.conflict_handler = "resolve"
+    parser._optionals.conflict_handler = "resolve"
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -54,13 +65,20 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         settings = settings.with_overrides(vault=Path(args.vault))
     elif settings.vault is None:
         settings = settings.with_overrides(vault=DEFAULT_VAULT)
+    if getattr(args, "cache_dir", None) is not None:
+        settings = settings.with_overrides(cache_dir=args.cache_dir)
+    if getattr(args, "no_cache", False):
+        settings = settings.with_overrides(no_cache=True)
     return settings
 
 
 def vault_from_args(args: argparse.Namespace, settings: Settings | None = None) -> Vault:
     """Load the vault named on the command line (or in the settings)."""
+    from wikigraph.progress import load_progress
+
     settings = settings if settings is not None else settings_from_args(args)
-    return load_vault(settings.vault, settings=settings)
+    with load_progress() as progress:
+        return load_vault(settings.vault, settings=settings, progress=progress)
 
 
 def display_root(vault: Vault) -> str:

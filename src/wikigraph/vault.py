@@ -2,27 +2,52 @@
 
 :func:`load_vault` is the library's front door. It returns a :class:`Vault` holding the
 parsed notes, the resolved links, per-file problems and, built when first asked for, the
-networkx graph. It never prints and never raises for problems inside the vault; only a
-missing vault or invalid settings raise (:class:`~wikigraph.errors.WikigraphError`).
+link index and the networkx graph. It never prints and never raises for problems inside
+the vault; only a missing vault or invalid settings raise
+(:class:`~wikigraph.errors.WikigraphError`).
+
+The pipeline, and what makes it fast:
+
+1. **Scan** the folder (:mod:`wikigraph.scan`): every file with its stat.
+2. **Reuse** what the parse cache (:mod:`wikigraph.cache`) holds for notes whose stat is
+   unchanged, without reading them.
+3. **Read and parse** the other notes (:mod:`wikigraph.parallel`), on all cores when there
+   is enough text; a note whose bytes turn out unchanged keeps its cached parse.
+4. **Resolve** links: when no path, folder, alias, heading or block changed anywhere, a
+   cached note keeps its cached resolutions; every other note is resolved against the
+   link index, which is built only then.
+5. **Store** what changed back in the cache.
+
+Every path gives exactly the notes and links that parsing and resolving everything from
+scratch gives (``tests/test_differential.py`` checks this).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from wikigraph.config import Settings, load_settings
-from wikigraph.graph import build_graph
+from wikigraph.errors import ConfigError
 from wikigraph.model import Note, Problem, ResolvedLink, VaultFile
-from wikigraph.parse import NoteParser, unparsed_note
-from wikigraph.resolve import ResolveOptions, VaultIndex, resolve_links
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from wikigraph.cache import Entry, ParseCache, Update
+    from wikigraph.resolve import VaultIndex
 
 DEFAULT_VAULT = Path("notes")
+
+LoadProgress = Callable[[str, int, int], None]
+"""Told ``(stage, done, total)`` as loading goes on; stages are ``parse`` and ``resolve``."""
 
 
 @dataclass(frozen=True)
@@ -37,8 +62,18 @@ class Vault:
     links: tuple[ResolvedLink, ...]
     """Every link of every note that is not excluded, sorted by (source, line, column)."""
     folders: tuple[str, ...]
-    index: VaultIndex
     scan_problems: Mapping[str, tuple[Problem, ...]] = field(default_factory=dict)
+    prebuilt_index: VaultIndex | None = field(default=None, repr=False, compare=False)
+    """The link index, when loading already had to build it (see :attr:`index`)."""
+
+    @cached_property
+    def index(self) -> VaultIndex:
+        """Everything a link can be matched against (built on first use)."""
+        if self.prebuilt_index is not None:
+            return self.prebuilt_index
+        from wikigraph.resolve import VaultIndex
+
+        return VaultIndex.build(self.files, self.notes, self.folders)
 
     @cached_property
     def excluded(self) -> frozenset[str]:
@@ -63,81 +98,236 @@ class Vault:
     @cached_property
     def graph(self) -> nx.DiGraph[str]:
         """The typed link graph: notes, attachments, unresolved targets and tags as nodes."""
+        from wikigraph.graph import build_graph
+
         attachments = [path for path in self.attachments if path not in self.excluded]
         return build_graph(self.checked_notes, attachments, self.links)
 
 
-def _read_note(root: Path, file: VaultFile, parser: NoteParser, max_size: int) -> Note:
-    if file.size > max_size:
-        message = (
-            f"note is {file.size / 1_000_000:.1f} MB, more than the"
-            f" {max_size / 1_000_000:.1f} MB limit (max-note-size); not parsed"
-        )
-        return unparsed_note(file.path, [Problem("unreadable-file", message, severity="warning")])
+@dataclass(slots=True)
+class _Loaded:
+    """One note as this run came to know it."""
+
+    file: VaultFile
+    note: Note
+    digest: bytes | None
+    """Of the bytes parsed; None when the note was not read (too large, unreadable)."""
+    entry: Entry | None = None
+    """The cache entry whose note is reused, if any."""
+    store: bool = False
+    """Write this note's row back to the cache."""
+    resolved: tuple[ResolvedLink, ...] | None = None
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a vault loads.
+
+    Loading creates hundreds of thousands of small objects and keeps nearly all of them;
+    each collection their creation triggers walks all those kept so far, which costs
+    about half of a run that reads from the cache. Parsing and decoding make no reference
+    cycles, so nothing is left for the collector; its state is restored afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        with open(root / file.path, "rb") as handle:
-            data = handle.read(max_size + 1)
-    except FileNotFoundError:
-        return unparsed_note(
-            file.path,
-            [
-                Problem(
-                    "unreadable-file",
-                    "file disappeared while the vault was read",
-                    severity="warning",
-                )
-            ],
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _open_cache(settings: Settings, root: Path) -> ParseCache | None:
+    from wikigraph.cachedir import vault_cache_dir
+
+    folder = vault_cache_dir(settings, root)
+    if folder is None:
+        return None
+    real_folder, real_root = os.path.realpath(folder), os.path.realpath(root)
+    if real_folder == real_root or real_folder.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise ConfigError(
+            f'cache folder "{folder}" is inside the vault; wikigraph never writes into a vault'
+            " (choose another --cache-dir, or pass --no-cache)"
         )
-    except OSError as error:
-        return unparsed_note(
-            file.path, [Problem("unreadable-file", f"cannot read: {error.strerror or error}")]
+    from wikigraph.cache import ParseCache, cache_key
+
+    key = cache_key(links_in_comments=settings.links_in_comments, alias_links=settings.alias_links)
+    return ParseCache.open(folder, key)
+
+
+def _read(
+    root: Path,
+    files: Sequence[VaultFile],
+    settings: Settings,
+    stored: Mapping[str, Entry],
+    jobs: int | None,
+    progress: LoadProgress | None,
+) -> list[_Loaded]:
+    """Every note: from the cache when its stat is unchanged, else read (and parsed)."""
+    from wikigraph.cache import fingerprint
+    from wikigraph.parallel import Options, Task, read_notes
+
+    loaded: dict[str, _Loaded] = {}
+    tasks: list[Task] = []
+    for file in files:
+        entry = stored.get(file.path)
+        if entry is not None and entry.fingerprint == fingerprint(file):
+            loaded[file.path] = _Loaded(file, entry.note, entry.digest, entry)
+        else:
+            tasks.append(Task(file.path, file.size, entry.digest if entry else None))
+    if tasks:
+        done = 0
+        total = len(tasks)
+
+        def advance(count: int) -> None:
+            nonlocal done
+            done += count
+            if progress is not None:
+                progress("parse", done, total)
+
+        if progress is not None:
+            progress("parse", 0, total)
+        options = Options(os.fspath(root), settings.max_note_size, settings.links_in_comments)
+        by_path = {file.path: file for file in files}
+        for path, digest, note in read_notes(tasks, options, jobs=jobs, progress=advance):
+            file = by_path[path]
+            if note is None:  # read, and the bytes are the ones cached
+                entry = stored[path]
+                loaded[path] = _Loaded(file, entry.note, digest, entry, store=True)
+            else:
+                loaded[path] = _Loaded(file, note, digest, store=digest is not None)
+    return [loaded[file.path] for file in files]
+
+
+def _resolve(
+    loaded: Sequence[_Loaded],
+    vault_files: tuple[VaultFile, ...],
+    folders: tuple[str, ...],
+    settings: Settings,
+    index_key: bytes,
+    progress: LoadProgress | None,
+) -> VaultIndex | None:
+    """Resolve every checked note's links, reusing cached resolutions where they still hold.
+
+    Returns the link index if it had to be built.
+    """
+    from wikigraph.cache import decode_resolved
+
+    pending: list[_Loaded] = []
+    for item in loaded:
+        if item.file.excluded:
+            continue
+        entry = item.entry
+        if entry is not None and entry.resolved is not None and entry.resolved_under == index_key:
+            item.resolved = decode_resolved(entry.resolved, item.note.links)
+        if item.resolved is None:
+            pending.append(item)
+    if not pending:
+        return None
+    from wikigraph.resolve import ResolveOptions, VaultIndex, resolve_links
+
+    if progress is not None:
+        progress("resolve", 0, len(pending))
+    index = VaultIndex.build(vault_files, [item.note for item in loaded], folders)
+    found = resolve_links(
+        [item.note for item in pending], index, ResolveOptions(alias_links=settings.alias_links)
+    )
+    by_source: dict[str, list[ResolvedLink]] = {}
+    for resolved in found:
+        by_source.setdefault(resolved.link.source, []).append(resolved)
+    for item in pending:
+        item.resolved = tuple(by_source.get(item.note.path, ()))
+        item.store = item.digest is not None
+    if progress is not None:
+        progress("resolve", len(pending), len(pending))
+    return index
+
+
+def _store(
+    cache: ParseCache,
+    loaded: Sequence[_Loaded],
+    stored: Mapping[str, Entry],
+    parts: Sequence[bytes],
+    index_key: bytes,
+) -> None:
+    from wikigraph.cache import Update, fingerprint
+
+    updates: list[Update] = []
+    for item, part in zip(loaded, parts, strict=True):
+        if not item.store or item.digest is None:
+            continue
+        updates.append(
+            Update(
+                path=item.file.path,
+                fingerprint=fingerprint(item.file),
+                digest=item.digest,
+                note=item.note,
+                index_part=part,
+                resolved=item.resolved,
+                resolved_under=index_key if item.resolved is not None else None,
+            )
         )
-    if len(data) > max_size:
-        message = (
-            f"note grew past the {max_size / 1_000_000:.1f} MB limit while it was read; not parsed"
-        )
-        return unparsed_note(file.path, [Problem("unreadable-file", message, severity="warning")])
-    return parser.parse_bytes(file.path, data)
+    kept = {item.file.path for item in loaded if item.digest is not None}
+    gone = [path for path in stored if path not in kept]
+    cache.write(updates, gone, time.time_ns())
 
 
 def load_vault(
     path: str | os.PathLike[str] | None = None,
     *,
     settings: Settings | None = None,
+    progress: LoadProgress | None = None,
+    jobs: int | None = None,
 ) -> Vault:
     """Read the vault at ``path`` and resolve every link.
 
     Args:
         path: the vault folder; defaults to the configured vault, else ``notes``.
         settings: options; defaults to the configuration found from the current folder.
+            ``cache_dir`` and ``no_cache`` choose the parse cache.
+        progress: called with ``(stage, done, total)`` while notes are parsed and resolved.
+        jobs: how many processes parse notes; by default all cores when there is enough
+            to parse, else one.
 
     Raises:
         VaultError: the folder does not exist or cannot be read.
-        ConfigError: the configuration is invalid.
+        ConfigError: the configuration is invalid, or the cache folder is inside the vault.
     """
     from wikigraph.scan import scan_vault
 
     if settings is None:
         settings = load_settings()
     root = Path(path) if path is not None else (settings.vault or DEFAULT_VAULT)
-    scan = scan_vault(root, settings.exclude)
-    parser = NoteParser(links_in_comments=settings.links_in_comments)
-    notes = tuple(
-        _read_note(root, file, parser, settings.max_note_size)
-        for file in scan.files
-        if file.is_note
-    )
-    index = VaultIndex.build(scan.files, notes, scan.folders)
-    excluded = {f.path for f in scan.files if f.excluded}
-    checked = [note for note in notes if note.path not in excluded]
-    links = resolve_links(checked, index, ResolveOptions(alias_links=settings.alias_links))
+    with _collector_paused(), contextlib.ExitStack() as cleanup:
+        scan = scan_vault(root, settings.exclude)
+        cache = _open_cache(settings, root)
+        if cache is not None:
+            cleanup.callback(cache.close)
+        stored = dict(cache.entries()) if cache is not None else {}
+        note_files = [file for file in scan.files if file.is_note]
+        loaded = _read(root, note_files, settings, stored, jobs, progress)
+        from wikigraph.cache import index_fingerprint, index_part
+
+        parts = [
+            item.entry.index_part
+            if item.entry is not None and item.note is item.entry.note
+            else index_part(item.note)
+            for item in loaded
+        ]
+        index_key = index_fingerprint(scan.files, scan.folders, parts)
+        index = _resolve(loaded, scan.files, scan.folders, settings, index_key, progress)
+        if cache is not None:
+            _store(cache, loaded, stored, parts, index_key)
+    # Notes come sorted by path and each note's resolutions by (line, column), as
+    # resolve_links gives them, so this is already (source, line, column) order.
+    links = [resolved for item in loaded if item.resolved is not None for resolved in item.resolved]
     return Vault(
         root=root,
         settings=settings,
         files=scan.files,
-        notes=notes,
-        links=links,
+        notes=tuple(item.note for item in loaded),
+        links=tuple(links),
         folders=scan.folders,
-        index=index,
         scan_problems=scan.problems,
+        prebuilt_index=index,
     )

@@ -1,0 +1,468 @@
+"""Keep what parsing and resolving found between runs, so that a run only reads and parses
+the notes that changed.
+
+Takes a vault's cache folder (see :mod:`wikigraph.cachedir`) and a cache key; gives back,
+per note path, the :class:`~wikigraph.model.Note` parsed last time, the digest of the bytes
+it was parsed from, the file's stat fingerprint, and the note's resolved links together
+with the fingerprint of the link index they were resolved against.
+
+How a note is known to be unchanged (the caller decides, see :mod:`wikigraph.vault`): when
+the file's size, mtime, inode and ctime equal the stored ones, the file is not even read;
+otherwise it is read and only a different content digest means a new parse. A fingerprint
+taken less than :data:`RACY_NS` before it was stored is not trusted (the file could change
+again within the same timestamp tick), so such a file is read next time.
+
+Storage is one SQLite file per cache key, ``parse-<key>.sqlite3``, one row per note, so
+that a run that changed one note writes one row. The key covers the wikigraph version, the
+source of every module whose output is stored, the parsing libraries, the Python version
+and the options that change results, so any of those changing means a fresh file; files
+unused for :data:`STALE_DAYS` days are removed. Each row carries a CRC of its data; a row
+that fails it, or a file SQLite cannot read, is ignored and rebuilt. Two runs may share a
+cache: SQLite serialises their writes, and a run that cannot write simply does not.
+Nothing here raises for a cache problem; errors only cost speed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import enum
+import hashlib
+import importlib.util
+import marshal
+import operator
+import os
+import sqlite3
+import sys
+import time
+import types
+import typing
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from wikigraph.model import Link, Note, ResolvedLink, VaultFile
+
+CACHE_FORMAT = 1
+"""Bump when the layout of the stored data changes."""
+RACY_NS = 2_000_000_000
+"""A file modified this close to when its fingerprint was stored is read again next time."""
+STALE_DAYS = 30
+"""Cache files of other keys (older versions, other options) unused this long are removed."""
+
+_SOURCES = ("model.py", "parse.py", "syntax.py", "properties.py", "resolve.py", "cache.py")
+"""Modules whose code decides what is stored: any change to them gives a new key."""
+_LIBRARIES = ("markdown_it", "mdit_py_plugins", "yaml", "frontmatter")
+"""Libraries whose version decides what is parsed (their ``__init__`` holds the version)."""
+
+Fingerprint = tuple[int, int, int, int]
+"""A file's (size, mtime_ns, inode, ctime_ns)."""
+
+Encoder = Callable[[typing.Any], object]
+
+
+def _identity(value: object) -> object:
+    return value
+
+
+class Codec:
+    """Turns instances of one dataclass into plain lists that :mod:`marshal` can store, and back.
+
+    The plan comes from the type hints of the dataclass's fields, so a field added to a
+    model is stored without changes here: enums are stored by value, nested dataclasses
+    (also in tuples and mappings) as lists, everything else as it is. ``skip`` leaves out
+    leading fields that the caller supplies again when decoding.
+
+    Decoding is the hot path of a warm run (a few hundred thousand objects for 10,000
+    notes), so it is compiled once per class into a function that fills the slots directly,
+    which is about twice as fast as the frozen dataclass's ``__init__``; classes without
+    slots, or with a ``__post_init__``, are built through ``__init__``.
+    """
+
+    def __init__(self, cls: type[typing.Any], skip: int = 0) -> None:
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls)]
+        self.cls = cls
+        self.skip = skip
+        kept = names[skip:]
+        getter = operator.attrgetter(*kept)
+        self.values: Callable[[object], tuple[object, ...]] = (
+            getter if len(kept) > 1 else lambda obj: (getter(obj),)
+        )
+        self.special: list[tuple[int, Encoder, Encoder]] = []
+        for index, name in enumerate(kept):
+            plan = _converters(hints[name])
+            if plan is not None:
+                self.special.append((index, *plan))
+        self.build = _builder(cls, names, skip, {i: dec for i, _, dec in self.special})
+
+    def encode(self, obj: object) -> list[object]:
+        """The instance as a list of plain values."""
+        values = list(self.values(obj))
+        for index, encode, _ in self.special:
+            values[index] = encode(values[index])
+        return values
+
+    def decode(self, values: list[object], *lead: object) -> typing.Any:
+        """An instance from :meth:`encode`'s list, after the ``skip`` leading values."""
+        return self.build(values, *lead)
+
+
+def _builder(
+    cls: type[typing.Any], names: list[str], skip: int, decoders: Mapping[int, Encoder]
+) -> Callable[..., typing.Any]:
+    """Compile ``build(values, *lead)`` for ``cls``; see :class:`Codec`."""
+    namespace: dict[str, object] = {"cls": cls, "new": object.__new__}
+    args = [f"lead{i}" for i in range(skip)]
+    items = [*args]
+    for index in range(len(names) - skip):
+        item = f"values[{index}]"
+        if index in decoders:
+            namespace[f"decode{index}"] = decoders[index]
+            item = f"decode{index}({item})"
+        items.append(item)
+    slots = set(getattr(cls, "__slots__", ()))
+    signature = ", ".join(["values", *args])
+    if hasattr(cls, "__post_init__") or not set(names) <= slots:
+        body = f"    return cls({', '.join(items)})"
+    else:
+        lines = ["    obj = new(cls)"]
+        for name, item in zip(names, items, strict=True):
+            namespace[f"set_{name}"] = getattr(cls, name).__set__
+            lines.append(f"    set_{name}(obj, {item})")
+        body = "\n".join([*lines, "    return obj"])
+    source = f"def build({signature}):\n{body}\n"
+    exec(compile(source, f"<wikigraph.cache build {cls.__name__}>", "exec"), namespace)
+    build: Callable[..., typing.Any] = namespace["build"]  # type: ignore[assignment]
+    return build
+
+
+def _converters(hint: object) -> tuple[Encoder, Encoder] | None:
+    """How to store a value of type ``hint``; None when it can be stored as it is."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        table = {member.value: member for member in hint}
+        return operator.attrgetter("value"), table.__getitem__
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        codec = Codec(hint)
+        return codec.encode, codec.build
+    if origin in (typing.Union, types.UnionType):
+        inner = [arg for arg in args if arg is not type(None)]
+        plan = _converters(inner[0]) if len(inner) == 1 else None
+        if plan is None:
+            return None
+        encode, decode = plan
+        return (
+            lambda value: None if value is None else encode(value),
+            lambda value: None if value is None else decode(value),
+        )
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        plan = _converters(args[0])
+        if plan is None:
+            return None
+        encode, decode = plan
+        return (
+            lambda items: [encode(item) for item in items],
+            lambda items: tuple([decode(item) for item in items]),
+        )
+    if origin in (Mapping, dict, typing.Mapping):
+        plan = _converters(args[1]) if len(args) == 2 else None
+        if plan is None:
+            return dict, _identity
+        encode, decode = plan
+        return (
+            lambda mapping: {key: encode(value) for key, value in mapping.items()},
+            lambda mapping: {key: decode(value) for key, value in mapping.items()},
+        )
+    return None
+
+
+NOTE_CODEC = Codec(Note)
+RESOLVED_CODEC = Codec(ResolvedLink, skip=1)
+"""Resolved links are stored without their link, which the note already holds."""
+
+
+def content_digest(data: bytes) -> bytes:
+    """The digest that identifies a file's bytes."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def fingerprint(file: VaultFile) -> Fingerprint:
+    """The stat fingerprint of a scanned file."""
+    return (file.size, file.mtime_ns, file.inode, file.ctime_ns)
+
+
+def index_part(note: Note) -> bytes:
+    """A digest of what ``note`` adds to the link index: its aliases, headings and blocks.
+
+    These are exactly the note fields :meth:`~wikigraph.resolve.VaultIndex.build` reads;
+    with the vault's paths and folders they decide how every link resolves.
+    """
+    data = marshal.dumps(
+        (
+            note.aliases,
+            tuple((heading.text, heading.level) for heading in note.headings),
+            tuple(block.id for block in note.blocks),
+        )
+    )
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def index_fingerprint(
+    files: Iterable[VaultFile], folders: Iterable[str], parts: Iterable[bytes]
+) -> bytes:
+    """The fingerprint of a link index: every path, every folder, every note's index part."""
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(marshal.dumps(tuple((f.path, f.is_note) for f in files)))
+    hasher.update(marshal.dumps(tuple(folders)))
+    for part in parts:
+        hasher.update(part)
+    return hasher.digest()
+
+
+def _file_digest(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b"?"
+
+
+def cache_key(*, links_in_comments: bool, alias_links: bool) -> str:
+    """The key of everything stored beside the files themselves; see the module docstring."""
+    from wikigraph import __version__
+
+    hasher = hashlib.blake2b(digest_size=10)
+    hasher.update(
+        repr(
+            (CACHE_FORMAT, __version__, sys.version_info[:2], links_in_comments, alias_links)
+        ).encode()
+    )
+    here = Path(__file__).parent
+    for name in _SOURCES:
+        hasher.update(_file_digest(here / name))
+    for library in _LIBRARIES:
+        spec = importlib.util.find_spec(library)
+        origin = spec.origin if spec is not None else None
+        hasher.update(_file_digest(Path(origin)) if origin else library.encode())
+    return hasher.hexdigest()
+
+
+@dataclass(slots=True)
+class Entry:
+    """What the cache knows about one note."""
+
+    fingerprint: Fingerprint | None
+    """The file's stat when it was stored, or None when it must be read to be trusted."""
+    digest: bytes
+    note: Note
+    index_part: bytes
+    resolved_under: bytes | None
+    """The index fingerprint the stored resolutions were computed with."""
+    resolved: list[list[object]] | None
+    """Encoded resolutions of the note's links, in order; decoded on demand."""
+
+
+@dataclass(slots=True)
+class Update:
+    """A row to write: a note parsed or re-checked in this run."""
+
+    path: str
+    fingerprint: Fingerprint
+    digest: bytes
+    note: Note
+    index_part: bytes
+    resolved: tuple[ResolvedLink, ...] | None
+    resolved_under: bytes | None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS notes (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    digest BLOB NOT NULL,
+    note BLOB NOT NULL,
+    index_part BLOB NOT NULL,
+    resolved_under BLOB,
+    resolved BLOB,
+    crc INTEGER NOT NULL
+) WITHOUT ROWID
+"""
+
+
+class ParseCache:
+    """The parse cache of one vault; open it with :meth:`open`, close it with :meth:`close`."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self.connection: sqlite3.Connection | None = connection
+
+    @classmethod
+    def open(cls, folder: Path, key: str) -> ParseCache | None:
+        """Open (or create) the cache file for ``key`` in ``folder``; None if that fails."""
+        path = folder / f"parse-{key}.sqlite3"
+        for attempt in range(2):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+                try:
+                    connection.execute("PRAGMA synchronous = OFF")
+                    connection.execute(_SCHEMA)
+                except sqlite3.DatabaseError:
+                    connection.close()
+                    raise
+            except sqlite3.DatabaseError:
+                if attempt == 0 and _discard(path):
+                    continue  # not a database, or a damaged one: start afresh
+                return None
+            except OSError:
+                return None
+            _remove_stale(folder, path)
+            return cls(path, connection)
+        return None
+
+    def close(self) -> None:
+        """Close the file; the cache is unusable afterwards."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def entries(self) -> Iterator[tuple[str, Entry]]:
+        """Every stored note, one at a time; rows that fail their check are skipped."""
+        if self.connection is None:
+            return
+        query = (
+            "SELECT path, size, mtime_ns, inode, ctime_ns, digest, note, index_part,"
+            " resolved_under, resolved, crc FROM notes"
+        )
+        try:
+            for row in self.connection.execute(query):
+                entry = _entry(row)
+                if entry is not None:
+                    yield row[0], entry
+        except sqlite3.DatabaseError:
+            self._damaged()
+
+    def write(self, updates: Iterable[Update], gone: Iterable[str], now_ns: int) -> None:
+        """Store ``updates`` and forget the notes at ``gone``, in one transaction."""
+        if self.connection is None:
+            return
+        rows = [_row(update, now_ns) for update in updates]
+        removed = [(path,) for path in gone]
+        if not rows and not removed:
+            return
+        try:
+            with _transaction(self.connection):
+                self.connection.executemany(
+                    "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                )
+                self.connection.executemany("DELETE FROM notes WHERE path = ?", removed)
+        except sqlite3.OperationalError:
+            return  # locked by another run for too long, or read-only: keep going uncached
+        except sqlite3.DatabaseError:
+            self._damaged()
+
+    def _damaged(self) -> None:
+        self.close()
+        _discard(self.path)
+
+
+@contextlib.contextmanager
+def _transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _crc(*blobs: bytes | None) -> int:
+    value = 0
+    for blob in blobs:
+        if blob is not None:
+            value = zlib.crc32(blob, value)
+    return value
+
+
+def _row(update: Update, now_ns: int) -> tuple[object, ...]:
+    size, mtime_ns, inode, ctime_ns = update.fingerprint
+    if mtime_ns > now_ns - RACY_NS or ctime_ns > now_ns - RACY_NS:
+        mtime_ns = -1  # too recent to trust: the next run reads the file
+    note = marshal.dumps(NOTE_CODEC.encode(update.note))
+    resolved = None
+    if update.resolved is not None:
+        resolved = marshal.dumps([RESOLVED_CODEC.encode(r) for r in update.resolved])
+    return (
+        update.path,
+        size,
+        mtime_ns,
+        inode,
+        ctime_ns,
+        update.digest,
+        note,
+        update.index_part,
+        update.resolved_under,
+        resolved,
+        _crc(update.path.encode("utf-8", "surrogatepass"), update.digest, note, resolved),
+    )
+
+
+def _entry(row: tuple[typing.Any, ...]) -> Entry | None:
+    path, size, mtime_ns, inode, ctime_ns, digest, note, part, under, resolved, crc = row
+    try:
+        if crc != _crc(path.encode("utf-8", "surrogatepass"), digest, note, resolved):
+            return None
+        decoded = NOTE_CODEC.decode(marshal.loads(note))
+        if decoded.path != path:
+            return None
+        return Entry(
+            fingerprint=None if mtime_ns < 0 else (size, mtime_ns, inode, ctime_ns),
+            digest=digest,
+            note=decoded,
+            index_part=part,
+            resolved_under=under,
+            resolved=marshal.loads(resolved) if resolved is not None else None,
+        )
+    except Exception:  # a row from a damaged file: treat the note as not cached
+        return None
+
+
+def decode_resolved(
+    encoded: list[list[object]], links: tuple[Link, ...]
+) -> tuple[ResolvedLink, ...] | None:
+    """The stored resolutions of a note's links; None if they do not fit the links."""
+    if len(encoded) != len(links):
+        return None
+    try:
+        return tuple(
+            [
+                RESOLVED_CODEC.decode(values, link)
+                for values, link in zip(encoded, links, strict=True)
+            ]
+        )
+    except Exception:
+        return None
+
+
+def _discard(path: Path) -> bool:
+    removed = False
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError, OSError):
+            os.unlink(f"{path}{suffix}")
+            removed = True
+    return removed or not path.exists()
+
+
+def _remove_stale(folder: Path, current: Path) -> None:
+    """Remove cache files of other keys that no run has used for :data:`STALE_DAYS` days."""
+    limit = time.time() - STALE_DAYS * 86400
+    with contextlib.suppress(OSError):
+        for other in folder.glob("parse-*.sqlite3"):
+            if other != current and other.stat().st_mtime < limit:
+                _discard(other)
