@@ -47,7 +47,8 @@ from wikigraph.model import Link, Note, ResolvedLink, VaultFile
 CACHE_FORMAT = 1
 """Bump when the layout of the stored data changes."""
 RACY_NS = 2_000_000_000
-"""A file modified this close to when its fingerprint was stored is read again next time."""
+"""A file changed (ctime) this close to when its fingerprint was stored is read again next
+time; two seconds cover the coarsest timestamps of common file systems."""
 STALE_DAYS = 30
 """Cache files of other keys (older versions, other options) unused this long are removed."""
 
@@ -392,8 +393,11 @@ def _crc(*blobs: bytes | None) -> int:
 
 def _row(update: Update, now_ns: int) -> tuple[object, ...]:
     size, mtime_ns, inode, ctime_ns = update.fingerprint
-    if mtime_ns > now_ns - RACY_NS or ctime_ns > now_ns - RACY_NS:
-        mtime_ns = -1  # too recent to trust: the next run reads the file
+    if ctime_ns > now_ns - RACY_NS:
+        # Changed too recently to trust: a write within the same timestamp tick would
+        # leave the stat as it is. Any later write moves ctime past this point, so an
+        # older ctime means the stat is trustworthy. Until then, the next run reads it.
+        mtime_ns = -1
     note = marshal.dumps(NOTE_CODEC.encode(update.note))
     resolved = None
     if update.resolved is not None:

@@ -50,6 +50,21 @@ LoadProgress = Callable[[str, int, int], None]
 """Told ``(stage, done, total)`` as loading goes on; stages are ``parse`` and ``resolve``."""
 
 
+@dataclass(frozen=True, slots=True)
+class LoadStats:
+    """How much work loading a vault took: what was read, parsed and resolved afresh."""
+
+    notes: int = 0
+    read: int = 0
+    """Notes not known unchanged from their stat, so read (or found too large to read)."""
+    parsed: int = 0
+    """Notes parsed, or found unreadable, afresh (the others came from the cache)."""
+    resolved: int = 0
+    """Notes whose links were resolved (the others kept their cached resolutions)."""
+    workers: int = 1
+    """Processes that read and parsed notes."""
+
+
 @dataclass(frozen=True)
 class Vault:
     """A loaded vault. Paths are vault-relative, POSIX, as spelled on disk; all tuples sorted."""
@@ -65,6 +80,7 @@ class Vault:
     scan_problems: Mapping[str, tuple[Problem, ...]] = field(default_factory=dict)
     prebuilt_index: VaultIndex | None = field(default=None, repr=False, compare=False)
     """The link index, when loading already had to build it (see :attr:`index`)."""
+    load_stats: LoadStats = field(default_factory=LoadStats, compare=False)
 
     @cached_property
     def index(self) -> VaultIndex:
@@ -162,10 +178,11 @@ def _read(
     stored: Mapping[str, Entry],
     jobs: int | None,
     progress: LoadProgress | None,
+    counts: dict[str, int],
 ) -> list[_Loaded]:
     """Every note: from the cache when its stat is unchanged, else read (and parsed)."""
     from wikigraph.cache import fingerprint
-    from wikigraph.parallel import Options, Task, read_notes
+    from wikigraph.parallel import Options, Task, read_notes, worker_count
 
     loaded: dict[str, _Loaded] = {}
     tasks: list[Task] = []
@@ -189,6 +206,8 @@ def _read(
             progress("parse", 0, total)
         options = Options(os.fspath(root), settings.max_note_size, settings.links_in_comments)
         by_path = {file.path: file for file in files}
+        counts["read"] = total
+        counts["workers"] = worker_count(tasks, jobs) if total > 1 else 1
         for path, digest, note in read_notes(tasks, options, jobs=jobs, progress=advance):
             file = by_path[path]
             if note is None:  # read, and the bytes are the ones cached
@@ -196,6 +215,7 @@ def _read(
                 loaded[path] = _Loaded(file, entry.note, digest, entry, store=True)
             else:
                 loaded[path] = _Loaded(file, note, digest, store=digest is not None)
+                counts["parsed"] += 1
     return [loaded[file.path] for file in files]
 
 
@@ -206,6 +226,7 @@ def _resolve(
     settings: Settings,
     index_key: bytes,
     progress: LoadProgress | None,
+    counts: dict[str, int],
 ) -> VaultIndex | None:
     """Resolve every checked note's links, reusing cached resolutions where they still hold.
 
@@ -224,6 +245,7 @@ def _resolve(
             pending.append(item)
     if not pending:
         return None
+    counts["resolved"] = len(pending)
     from wikigraph.resolve import ResolveOptions, VaultIndex, resolve_links
 
     if progress is not None:
@@ -305,7 +327,8 @@ def load_vault(
             cleanup.callback(cache.close)
         stored = dict(cache.entries()) if cache is not None else {}
         note_files = [file for file in scan.files if file.is_note]
-        loaded = _read(root, note_files, settings, stored, jobs, progress)
+        counts = {"notes": len(note_files), "read": 0, "parsed": 0, "resolved": 0, "workers": 1}
+        loaded = _read(root, note_files, settings, stored, jobs, progress, counts)
         from wikigraph.cache import index_fingerprint, index_part
 
         parts = [
@@ -315,7 +338,7 @@ def load_vault(
             for item in loaded
         ]
         index_key = index_fingerprint(scan.files, scan.folders, parts)
-        index = _resolve(loaded, scan.files, scan.folders, settings, index_key, progress)
+        index = _resolve(loaded, scan.files, scan.folders, settings, index_key, progress, counts)
         if cache is not None:
             _store(cache, loaded, stored, parts, index_key)
     # Notes come sorted by path and each note's resolutions by (line, column), as
@@ -330,4 +353,5 @@ def load_vault(
         folders=scan.folders,
         scan_problems=scan.problems,
         prebuilt_index=index,
+        load_stats=LoadStats(**counts),
     )

@@ -1,0 +1,313 @@
+"""The parse cache: what it trusts, what it survives, where it lives, and the progress bar."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from wikigraph import cache
+from wikigraph.cache import NOTE_CODEC, RESOLVED_CODEC, Codec, cache_key
+from wikigraph.cachedir import ENV_VAR, vault_cache_dir
+from wikigraph.cli import main
+from wikigraph.config import Settings
+from wikigraph.errors import ConfigError
+from wikigraph.model import Heading, Note
+from wikigraph.progress import DelayedBar, load_progress, wants_bar
+from wikigraph.vault import Vault, load_vault
+
+NOTES = {
+    "Index.md": '---\naliases: [Start]\nup: "[[Plan]]"\n---\n# Index\n\nSee [[Plan#Goals]].\n',
+    "Plan.md": "## Goals\n\nReach [[Index]] and [[Missing]] ^goal-1\n",
+    "sub/Деталь.md": "Back to [[Plan#^goal-1]] and ![[pic.png]] #tag\n",
+}
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    for name, text in NOTES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    (root / "pic.png").write_bytes(b"\x89PNG")
+    return root
+
+
+@pytest.fixture
+def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust the stat of files written a moment ago (as if they were older)."""
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+
+
+def load(root: Path, cache_dir: Path, **options: object) -> Vault:
+    return load_vault(root, settings=Settings(cache_dir=cache_dir, **options))  # type: ignore[arg-type]
+
+
+def reference(root: Path) -> Vault:
+    return load_vault(root, settings=Settings(no_cache=True), jobs=1)
+
+
+def cache_files(cache_dir: Path) -> list[Path]:
+    return sorted(cache_dir.rglob("parse-*.sqlite3"))
+
+
+def test_cache__codec_round_trips_every_note_and_link(vault: Path) -> None:
+    loaded = reference(vault)
+    for note in loaded.notes:
+        assert NOTE_CODEC.decode(NOTE_CODEC.encode(note)) == note
+    for resolved in loaded.links:
+        assert RESOLVED_CODEC.decode(RESOLVED_CODEC.encode(resolved), resolved.link) == resolved
+    heading = Codec(Heading).decode(Codec(Heading).encode(Heading("Goals", 2, 1)))
+    assert heading == Heading("Goals", 2, 1)
+
+
+def test_cache__warm_run_reads_nothing(vault: Path, tmp_path: Path, trusted: None) -> None:
+    cold = load(vault, tmp_path / "c")
+    assert cold.load_stats.parsed == 3
+    warm = load(vault, tmp_path / "c")
+    assert (warm.load_stats.read, warm.load_stats.parsed, warm.load_stats.resolved) == (0, 0, 0)
+    assert warm.notes == reference(vault).notes
+    assert warm.links == reference(vault).links
+
+
+def test_cache__touched_file_is_read_but_not_parsed(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    load(vault, tmp_path / "c")
+    stat = (vault / "Plan.md").stat()
+    os.utime(vault / "Plan.md", ns=(stat.st_atime_ns, stat.st_mtime_ns + 3_000_000_000))
+    touched = load(vault, tmp_path / "c")
+    assert (touched.load_stats.read, touched.load_stats.parsed) == (1, 0)
+    assert touched.notes == reference(vault).notes
+
+
+def test_cache__same_size_and_mtime_but_new_content_is_seen(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    path = vault / "Plan.md"
+    load(vault, tmp_path / "c")
+    before = path.stat()
+    text = path.read_text(encoding="utf-8").replace("Missing", "Mislaid")
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    changed = load(vault, tmp_path / "c")
+    assert changed.load_stats.parsed == 1, "ctime (and inode) changed, so the file was read"
+    assert any(r.link.path == "Mislaid" for r in changed.links)
+    assert changed.links == reference(vault).links
+
+
+def test_cache__file_changed_within_the_timestamp_tick_is_read_again(
+    vault: Path, tmp_path: Path
+) -> None:
+    """A fingerprint stored right after a change is not trusted, so a second change in the
+    same tick, which the stat cannot show, is still found."""
+    load(vault, tmp_path / "c")
+    first = load(vault, tmp_path / "c")
+    assert first.load_stats.read == 3, "files written a moment ago are read again"
+    assert first.load_stats.parsed == 0
+
+
+def test_cache__damaged_file_is_ignored_and_rebuilt(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    load(vault, tmp_path / "c")
+    (stored,) = cache_files(tmp_path / "c")
+    stored.write_bytes(b"this is not a database" * 100)
+    again = load(vault, tmp_path / "c")
+    assert again.load_stats.parsed == 3
+    assert again.links == reference(vault).links
+    assert load(vault, tmp_path / "c").load_stats.read == 0, "rebuilt and usable"
+
+
+def test_cache__truncated_file_is_ignored(vault: Path, tmp_path: Path, trusted: None) -> None:
+    load(vault, tmp_path / "c")
+    (stored,) = cache_files(tmp_path / "c")
+    data = stored.read_bytes()
+    stored.write_bytes(data[: len(data) // 3])
+    again = load(vault, tmp_path / "c")
+    assert again.notes == reference(vault).notes
+    assert again.links == reference(vault).links
+
+
+def test_cache__row_with_flipped_bytes_is_parsed_again(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    load(vault, tmp_path / "c")
+    (stored,) = cache_files(tmp_path / "c")
+    with sqlite3.connect(stored) as connection:
+        (blob,) = connection.execute("SELECT note FROM notes WHERE path = 'Plan.md'").fetchone()
+        damaged = blob.replace(b"Missing", b"Mxssing")
+        assert damaged != blob
+        connection.execute("UPDATE notes SET note = ? WHERE path = 'Plan.md'", (damaged,))
+    again = load(vault, tmp_path / "c")
+    assert again.load_stats.parsed == 1
+    assert again.links == reference(vault).links
+
+
+def _load_in_child(root: str, cache_dir: str, queue: multiprocessing.Queue[object]) -> None:
+    loaded = load_vault(root, settings=Settings(cache_dir=Path(cache_dir)), jobs=1)
+    queue.put([(r.link.source, r.link.line, r.link.column, r.target) for r in loaded.links])
+
+
+def test_cache__runs_sharing_a_cache_at_once(vault: Path, tmp_path: Path) -> None:
+    for index in range(40):
+        (vault / f"extra {index}.md").write_text(f"[[Plan]] [[extra {index + 1}]]\n", "utf-8")
+    expected = [
+        (r.link.source, r.link.line, r.link.column, r.target) for r in reference(vault).links
+    ]
+    context = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue[object] = context.Queue()
+    children = [
+        context.Process(target=_load_in_child, args=(str(vault), str(tmp_path / "c"), queue))
+        for _ in range(4)
+    ]
+    for child in children:
+        child.start()
+    results = [queue.get(timeout=120) for _ in children]
+    for child in children:
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    assert all(result == expected for result in results)
+    assert load(vault, tmp_path / "c").links == reference(vault).links
+
+
+def test_cache__key_changes_with_options() -> None:
+    keys = {
+        cache_key(links_in_comments=comments, alias_links=aliases)
+        for comments in (True, False)
+        for aliases in (True, False)
+    }
+    assert len(keys) == 4
+    assert cache_key(links_in_comments=True, alias_links=False) == cache_key(
+        links_in_comments=True, alias_links=False
+    )
+
+
+def test_cache__options_never_mix(vault: Path, tmp_path: Path, trusted: None) -> None:
+    (vault / "Plan.md").write_text("%% [[Hidden]] %% [[Plan]]\n", encoding="utf-8")
+    with_comments = load(vault, tmp_path / "c")
+    without = load(vault, tmp_path / "c", links_in_comments=False)
+    assert any(r.link.path == "Hidden" for r in with_comments.links)
+    assert not any(r.link.path == "Hidden" for r in without.links)
+    assert len(cache_files(tmp_path / "c")) == 2
+
+
+def test_cache__undecodable_notes_are_cached_oversized_ones_are_not(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    (vault / "utf16.md").write_bytes("\ufeffhello".encode("utf-16"))
+    (vault / "big.md").write_text("x" * 5000, encoding="utf-8")
+    options = {"max_note_size": 4000}
+    first = load(vault, tmp_path / "c", **options)
+    second = load(vault, tmp_path / "c", **options)
+    expected = load_vault(vault, settings=Settings(no_cache=True, max_note_size=4000))
+    assert first.notes == second.notes == expected.notes
+    assert second.load_stats.read == 1, "the oversized note is looked at (not read) every time"
+    assert not second.note_by_path["utf16.md"].parsed
+    assert not second.note_by_path["big.md"].parsed
+
+
+def test_cache__lives_outside_the_vault(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "from-env"))
+    load_vault(vault, settings=Settings())
+    folder = vault_cache_dir(Settings(), vault)
+    assert folder is not None and folder.is_relative_to(tmp_path / "from-env")
+    assert cache_files(tmp_path / "from-env")
+    assert not [p for p in vault.rglob("*") if "sqlite" in p.name]
+    with pytest.raises(ConfigError, match="inside the vault"):
+        load_vault(vault, settings=Settings(cache_dir=vault / ".cache"))
+
+
+def test_cache__command_line_flags(
+    vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["links", str(vault), "--cache-dir", str(tmp_path / "flag")]) == 0
+    assert cache_files(tmp_path / "flag")
+    assert main(["links", str(vault), "--no-cache", "--cache-dir", str(tmp_path / "off")]) == 0
+    assert not (tmp_path / "off").exists()
+    assert main(["links", str(vault), "--cache-dir", str(vault / "inside")]) == 2
+    assert "inside the vault" in capsys.readouterr().err
+    assert not (vault / "inside").exists()
+
+
+def test_cache__read_only_cache_folder_still_works(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    folder = tmp_path / "ro"
+    load(vault, folder)
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        (vault / "Plan.md").write_text("[[Index]] only\n", encoding="utf-8")
+        loaded = load(vault, folder)
+        assert loaded.links == reference(vault).links
+    finally:
+        for path in [folder, *folder.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_cache__removed_notes_leave_the_cache(vault: Path, tmp_path: Path, trusted: None) -> None:
+    load(vault, tmp_path / "c")
+    (vault / "Plan.md").unlink()
+    loaded = load(vault, tmp_path / "c")
+    assert "Plan.md" not in loaded.note_by_path
+    (stored,) = cache_files(tmp_path / "c")
+    with sqlite3.connect(stored) as connection:
+        paths = {row[0] for row in connection.execute("SELECT path FROM notes")}
+    assert paths == {"Index.md", "sub/Деталь.md"}
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress__bar_on_a_terminal_after_the_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    stream = _Terminal()
+    bar = DelayedBar(stream, delay=0.0)
+    for done in range(0, 101, 10):
+        bar.report("parse", done, 100)
+    bar.report("resolve", 5, 10)
+    shown = stream.getvalue()
+    bar.close()
+    assert "parsing notes" in shown and "resolving links" in shown
+
+
+def test_progress__quick_loads_draw_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    stream = _Terminal()
+    bar = DelayedBar(stream, delay=60.0)
+    bar.report("parse", 1, 100)
+    bar.close()
+    assert stream.getvalue() == ""
+
+
+def test_progress__silent_in_ci_and_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    assert wants_bar(_Terminal())
+    assert not wants_bar(io.StringIO())
+    monkeypatch.setenv("CI", "true")
+    assert not wants_bar(_Terminal())
+    with load_progress(_Terminal()) as progress:
+        assert progress is None
+
+
+def test_progress__load_reports_its_stages(vault: Path) -> None:
+    seen: list[tuple[str, int, int]] = []
+    load_vault(vault, settings=Settings(no_cache=True), progress=lambda *r: seen.append(r))
+    assert ("parse", 3, 3) in seen and ("resolve", 3, 3) in seen
+
+
+def test_cache__note_from_another_path_is_never_reused(vault: Path, tmp_path: Path) -> None:
+    """Rows are keyed by path: a row is only ever used for the note at that path."""
+    loaded = load(vault, tmp_path / "c")
+    plan: Note = loaded.note_by_path["Plan.md"]
+    assert all(link.source == "Plan.md" for link in plan.links)
