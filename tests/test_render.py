@@ -248,13 +248,11 @@ def test_graph_view__panels_carry_problems_and_bound_previews(fixture_vault: Any
     panel = view.panels[paths.index("Home.md")]
     assert isinstance(panel, dict)
     assert panel["problems"] == [[9, 1, "error", "broken-link", "no note"]]
-    text = json.dumps(panel["preview"])
-    assert '"ref"' not in text  # every link now names a node
-    targets = re.findall(r'"node": (\d+)', text)
-    assert {paths[int(t)] for t in targets} == {
-        "Projects/Plan.md",
-        "Ideas.md",
-        "unresolved:missing note",
+    # Each link of the preview, as written, leads to a node of the graph.
+    assert {ref: paths[node] for ref, node in panel["refs"].items()} == {
+        "Projects/Plan": "Projects/Plan.md",
+        "Ideas": "Ideas.md",
+        "Missing note": "unresolved:missing note",
     }
 
 

@@ -33,7 +33,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 CACHE_FILE = "layout.json"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 EDGE_LENGTH = 70.0
 """Median length of an edge in the final picture, in vis-network's units (pixels at zoom 1)."""
 NODE_SPACING = 36.0

@@ -10,7 +10,8 @@ can only be:
 
 * ``{"start": n}`` on ``ol``;
 * ``{"ref": path}`` on ``a``: a link to another file of the vault, as written; the page
-  maps it to a node of the graph (a click selects that node). It is never used as a URL;
+  looks it up in the note's ``refs`` (see :mod:`wikigraph.render`) to find the node it
+  leads to (a click selects that node). It is never used as a URL;
 * ``{"cls": name}`` on ``span`` with a name from :data:`CLASSES` (an external link,
   an embed, an image placeholder), and ``{"title": text}`` on it (the URL, shown as a
   tooltip, never followed).

@@ -28,13 +28,15 @@ import hashlib
 import json
 import math
 import re
+import sys
+import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import networkx as nx
@@ -449,20 +451,10 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
             "#" + str(tags[0]).split("/")[0].casefold() if kinds[i] == NOTE and tags else None
         )
     tag_colors, tag_legend = _legend(tag_values)
-    stats_members, community_labels = _communities_from_stats(inputs.stats)
-    communities = inputs.communities if inputs.communities is not None else stats_members
     modes: dict[str, tuple[list[int], list[dict[str, object]]]] = {
         "folder": (folder_colors, folder_legend),
         "tag": (tag_colors, tag_legend),
     }
-    if communities:
-        values = [
-            str(communities[ids[i]]) if kinds[i] == NOTE and ids[i] in communities else None
-            for i in range(count)
-        ]
-        modes["community"] = _legend(
-            values, {k: f"{v}" for k, v in community_labels.items()} or None
-        )
     if obsidian.groups:
         facts = []
         for i in range(count):
@@ -511,15 +503,27 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
             y=y,
         )
     edge_kinds: list[str] = []
-    for number_, (source, target, data) in enumerate(
-        sorted(graph.edges(data=True), key=lambda edge: (edge[0], edge[1]))
-    ):
-        edge_count = int(data.get("count", 1))
-        extra: dict[str, object] = {"id": number_}
-        if edge_count > 1:
-            extra["width"] = round(min(0.8 + math.log2(edge_count) * 0.7, 4.0), 2)
-        net.add_edge(number[source], number[target], **extra)
-        edge_kinds.append(",".join(sorted(data.get("kinds", {}))))
+    kinds_text: dict[tuple[str, ...], str] = {}
+    add_edge = net.add_edge
+    edge_number = 0
+    for source in ids:
+        targets = graph.succ[source]
+        if not targets:
+            continue
+        from_ = number[source]
+        for target in sorted(targets):
+            data = targets[target]
+            extra: dict[str, object] = {"id": edge_number}
+            edge_count = data.get("count", 1)
+            if edge_count > 1:
+                extra["width"] = round(min(0.8 + math.log2(edge_count) * 0.7, 4.0), 2)
+            add_edge(from_, number[target], **extra)
+            key = tuple(data.get("kinds", ()))
+            text = kinds_text.get(key)
+            if text is None:
+                text = kinds_text[key] = ",".join(sorted(key))
+            edge_kinds.append(text)
+            edge_number += 1
     net.options = _vis_options(physics, large, show_arrows)
 
     nodes = [{k: n[k] for k in NODE_FIELDS if k in n} for n in net.nodes]
@@ -545,7 +549,10 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
             ]
             tree = inputs.previews.get(node)
             if tree:
-                entry["preview"] = _bind_preview(tree, link_targets.get(node, {}), number)
+                entry["preview"] = tree
+                refs = _preview_refs(tree, link_targets.get(node, {}), number)
+                if refs:
+                    entry["refs"] = refs
         problems = inputs.problems.get(node)
         if problems:
             entry["problems"] = [
@@ -564,9 +571,7 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
             if kinds[i] == NOTE and attrs[i].get("aliases")
         },
         "colors": {mode: colors for mode, (colors, _) in modes.items()},
-        "community": [communities.get(ids[i], -1) if kinds[i] == NOTE else -1 for i in range(count)]
-        if communities
-        else None,
+        "community": None,
         "legends": {
             mode: [{**item, "label": clean_text(str(item["label"]))} for item in legend]
             for mode, (_, legend) in modes.items()
@@ -605,15 +610,65 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
         "summary": clean_text(inputs.summary) if inputs.summary else None,
         "groupProblems": [clean_text(p) for p in obsidian.problems],
     }
-    return GraphView(
+    view = GraphView(
         config=config,
         options=dict(net.options),
         nodes=nodes,
         edges=edges,
         meta=meta,
         panels=panels,
-        stats=_clean_stats(inputs.stats),
+        stats=None,
     )
+    if inputs.stats is not None or inputs.communities is not None:
+        view = add_statistics(view, inputs.stats, options.color_by, inputs.communities)
+    return view
+
+
+def add_statistics(
+    view: GraphView,
+    stats: Mapping[str, object] | None,
+    color_by: str = "folder",
+    communities: Mapping[str, int] | None = None,
+) -> GraphView:
+    """The view with the statistics panel and the colouring by community added.
+
+    ``stats`` is ``VaultStats.to_dict()``; communities come from it unless given. When
+    ``color_by`` is ``community`` the nodes are coloured by it.
+    """
+    members, labels = _communities_from_stats(stats)
+    if communities is None:
+        communities = members
+    meta = dict(view.meta)
+    config = dict(view.config)
+    nodes = view.nodes
+    if communities:
+        paths = cast("list[str]", meta["paths"])
+        kinds = cast("list[int]", meta["kinds"])
+        note = KIND_CODES[NOTE]
+        values = [
+            str(communities[path]) if kind == note and path in communities else None
+            for path, kind in zip(paths, kinds, strict=True)
+        ]
+        colors, legend = _legend(values, labels or None)
+        meta["colors"] = {**cast("dict[str, object]", meta["colors"]), "community": colors}
+        meta["legends"] = {
+            **cast("dict[str, object]", meta["legends"]),
+            "community": [{**item, "label": clean_text(str(item["label"]))} for item in legend],
+        }
+        meta["community"] = [
+            communities.get(path, -1) if kind == note else -1
+            for path, kind in zip(paths, kinds, strict=True)
+        ]
+        config["modes"] = [m for m in COLOR_MODES if m in meta["legends"]]  # type: ignore[operator]
+        if color_by == "community":
+            config["colorBy"] = "community"
+            nodes = [
+                {**node, "color": str(legend[slot]["color"]) if slot >= 0 else NEUTRAL}
+                if kinds[i] == note
+                else node
+                for i, (node, slot) in enumerate(zip(view.nodes, colors, strict=True))
+            ]
+    return replace(view, config=config, meta=meta, nodes=nodes, stats=_clean_stats(stats))
 
 
 def _content_reader(root: Path, path: str) -> Any:
@@ -670,20 +725,20 @@ def _link_targets(vault: Any) -> dict[str, dict[str, str]]:
     return targets
 
 
-def _bind_preview(
+def _preview_refs(
     tree: Sequence[PreviewNode], targets: Mapping[str, str], number: Mapping[str, int]
-) -> list[object]:
-    """A copy of ``tree`` whose links point at graph nodes (``node``) instead of paths."""
-    copied: list[object] = json.loads(json.dumps(list(tree)))
-    for element in preview_refs(copied):
+) -> dict[str, int]:
+    """The graph node each link of a preview tree leads to, keyed by the link as written."""
+    found: dict[str, int] = {}
+    for element in preview_refs(tree):
         attributes = element[1]
         if not isinstance(attributes, dict):
             continue
-        ref = str(attributes.pop("ref"))
+        ref = str(attributes.get("ref"))
         target = targets.get(name_key(ref.strip()))
         if target is not None and target in number:
-            attributes["node"] = number[target]
-    return copied
+            found[ref] = number[target]
+    return found
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -733,46 +788,117 @@ class BuiltPage:
     """Things the user may want to know (a colour group that colours nothing, no statistics)."""
 
 
+class StatsJob:
+    """``compute_stats(vault).to_dict()``, worked out beside the rest of the build.
+
+    On Linux, when no other thread runs, a forked process computes the statistics while
+    this one lays out and renders (they are independent, and a build has two cores to
+    use); elsewhere they are computed at once. :meth:`result` waits for them. A failed
+    child is not an error: the statistics are then computed here, so a real problem
+    shows up as it would without the child.
+    """
+
+    def __init__(self, vault: Any) -> None:
+        self._vault = vault
+        self._result: dict[str, object] | None = None
+        self._done = False
+        self._receiver: Any = None
+        self._process: Any = None
+        try:
+            from wikigraph.stats import compute_stats  # noqa: F401
+        except ImportError:
+            self.available = False
+            self._done = True
+            return
+        self.available = True
+        if not (sys.platform.startswith("linux") and threading.active_count() == 1):
+            return
+        import multiprocessing
+
+        vault.graph  # built once, before the fork, and shared with the child  # noqa: B018
+        context = multiprocessing.get_context("fork")
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_stats_child, args=(vault, sender), daemon=True)
+        self._process.start()
+        sender.close()
+
+    def result(self) -> dict[str, object] | None:
+        """The statistics, or None when this installation has no statistics module."""
+        if self._done:
+            return self._result
+        data: bytes | None = None
+        if self._process is not None:
+            try:
+                data = self._receiver.recv_bytes()
+            except (EOFError, OSError):
+                data = None
+            self._receiver.close()
+            self._process.join()
+        if data:
+            self._result = json.loads(data)
+        else:
+            from wikigraph.stats import compute_stats
+
+            self._result = compute_stats(self._vault).to_dict()
+        self._done = True
+        return self._result
+
+
+def _stats_child(vault: Any, sender: Any) -> None:
+    """The forked process of a :class:`StatsJob`: compute, send as JSON, exit."""
+    try:
+        from wikigraph.stats import compute_stats
+
+        stats = compute_stats(vault).to_dict()
+        sender.send_bytes(json.dumps(stats, ensure_ascii=False, default=str).encode("utf-8"))
+    except BaseException:  # the parent computes them itself and reports any error
+        sender.send_bytes(b"")
+    finally:
+        sender.close()
+
+
 def build_page(
     vault: Any,
     options: ViewOptions = ViewOptions(),
     *,
     problems: Mapping[str, Sequence[PageProblem]] | None = None,
     summary: str | None = None,
+    stats: StatsJob | None = None,
 ) -> BuiltPage:
-    """Lay out, gather statistics, colour groups and previews, and render the page of ``vault``."""
+    """Lay out, gather statistics, colour groups and previews, and render the page of ``vault``.
+
+    ``stats`` may be a job started earlier (so that it runs while the caller checks the
+    vault); by default one is started here.
+    """
     from wikigraph.cachedir import vault_cache_dir
     from wikigraph.layout import graph_layout
     from wikigraph.obsidian_graph import read_obsidian_graph
     from wikigraph.preview import note_previews
 
+    job = stats if stats is not None else StatsJob(vault)
     notices: list[str] = []
+    if not job.available:
+        notices.append("statistics are not available in this version; the panel stays empty")
     cache_dir = vault_cache_dir(vault.settings, vault.root)
     layout = graph_layout(vault.graph, cache_dir)
     obsidian = read_obsidian_graph(vault.root)
     notices.extend(obsidian.problems)
-    stats: Mapping[str, object] | None = None
-    try:
-        from wikigraph.stats import compute_stats
-    except ImportError:
-        notices.append("statistics are not available in this version; the panel stays empty")
-    else:
-        stats = compute_stats(vault).to_dict()
     drawn = {node for node, kind in vault.graph.nodes(data="kind") if kind == NOTE}
     previews = note_previews((n for n in vault.notes if n.path in drawn), cache_dir)
     if options.color_by == "obsidian" and not obsidian.groups:
         notices.append('no colour groups in ".obsidian/graph.json"; colouring by folder')
-    if options.color_by == "community" and not stats:
-        notices.append("no communities without statistics; colouring by folder")
     inputs = PageInputs(
         positions=layout.positions,
         obsidian=obsidian,
-        stats=stats,
         problems=problems or {},
         previews=previews,
         summary=summary,
     )
     view = graph_view(vault, inputs, options)
+    statistics = job.result()
+    if options.color_by == "community" and not statistics:
+        notices.append("no communities without statistics; colouring by folder")
+    view = add_statistics(view, statistics, options.color_by)
     return BuiltPage(
         html=render_page(view),
         view=view,

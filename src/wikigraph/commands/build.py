@@ -24,7 +24,7 @@ from wikigraph.cli import (
 )
 from wikigraph.config import COLOR_MODES
 from wikigraph.errors import OutputError
-from wikigraph.render import GENERATOR, PageProblem, ViewOptions, build_page
+from wikigraph.render import GENERATOR, PageProblem, StatsJob, ViewOptions, build_page
 
 HELP = "write an interactive HTML graph"
 DESCRIPTION = """\
@@ -165,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
     vault = vault_from_args(args, settings.with_overrides(vault=vault_root))
     check_output(page, vault.root)
 
+    stats = StatsJob(vault)  # runs while the vault is checked
     result = run_checks(vault, settings)
     summary = summary_line(result)
     options = ViewOptions(
@@ -173,7 +174,9 @@ def run(args: argparse.Namespace) -> int:
         obsidian_vault=args.obsidian_vault,
         physics={"on": True, "off": False}.get(args.physics),
     )
-    built = build_page(vault, options, problems=_page_problems(result.diagnostics), summary=summary)
+    built = build_page(
+        vault, options, problems=_page_problems(result.diagnostics), summary=summary, stats=stats
+    )
     try:
         write_atomic(page, built.html.encode("utf-8"))
     except OSError as error:

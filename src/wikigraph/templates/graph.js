@@ -465,7 +465,7 @@
       return section;
     }
 
-    function buildPreview(nodesList, parent) {
+    function buildPreview(nodesList, parent, refs) {
       nodesList.forEach(function (node) {
         if (typeof node === "string") {
           parent.appendChild(doc.createTextNode(node));
@@ -476,7 +476,7 @@
         var attributes = node[1] && typeof node[1] === "object" ? node[1] : {};
         var children = node.slice(2);
         if (!Object.prototype.hasOwnProperty.call(PREVIEW_TAGS, tag)) {
-          buildPreview(children, parent);
+          buildPreview(children, parent, refs);
           return;
         }
         var element = doc.createElement(PREVIEW_HEADINGS[tag] || tag);
@@ -486,7 +486,8 @@
         }
         if (tag === "span" && typeof attributes.title === "string") element.title = attributes.title;
         if (tag === "a") {
-          var target = attributes.node;
+          var ref = typeof attributes.ref === "string" ? attributes.ref : null;
+          var target = ref !== null && Object.prototype.hasOwnProperty.call(refs, ref) ? refs[ref] : null;
           if (typeof target === "number" && target >= 0 && target < count) {
             element.href = "#";
             element.title = paths[target];
@@ -499,7 +500,7 @@
             element.className = "wg-missing";
           }
         }
-        buildPreview(children, element);
+        buildPreview(children, element, refs);
         parent.appendChild(element);
       });
     }
@@ -612,7 +613,7 @@
         previewSection.appendChild(el("h3", null, "Preview"));
         if (Array.isArray(data.preview) && data.preview.length) {
           var preview = el("div", "wg-preview");
-          buildPreview(data.preview, preview);
+          buildPreview(data.preview, preview, data.refs && typeof data.refs === "object" ? data.refs : {});
           previewSection.appendChild(preview);
         } else {
           previewSection.appendChild(el("p", "wg-empty-note", "empty note"));
