@@ -102,9 +102,12 @@ def write_text(text: str, output: Path | None, stream: io.TextIOBase | None = No
         raise OutputError(f'cannot write "{output}": {error.strerror or error}') from None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every subcommand."""
-    from wikigraph.commands import COMMANDS
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser, with every subcommand, or only the one ``argv`` names."""
+    from wikigraph.commands import NAMES, load
+
+    first = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    chosen = [first] if first in NAMES else NAMES
 
     parser = argparse.ArgumentParser(
         prog="wikigraph",
@@ -114,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"wikigraph {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in COMMANDS:
+    for command in load(chosen):
         command.add_parser(subparsers)
     return parser
 
@@ -129,7 +132,7 @@ def _safe_streams() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     _safe_streams()
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
