@@ -28,10 +28,8 @@ import hashlib
 import json
 import math
 import re
-import sys
-import threading
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -44,6 +42,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from wikigraph import __version__
+from wikigraph.background import Job
 from wikigraph.graph import ATTACHMENT, NOTE, TAG, UNRESOLVED, unresolved_node
 from wikigraph.obsidian_graph import FileFacts, ObsidianGraph, match_groups
 from wikigraph.preview import PreviewNode, preview_refs
@@ -553,11 +552,6 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
                 refs = _preview_refs(tree, link_targets.get(node, {}), number)
                 if refs:
                     entry["refs"] = refs
-        problems = inputs.problems.get(node)
-        if problems:
-            entry["problems"] = [
-                [p.line, p.column, p.severity, p.code, clean_text(p.message)] for p in problems
-            ]
         panels.append(entry)
 
     meta = {
@@ -607,7 +601,7 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
             "edges": len(edges),
             "links": sum(1 for e in edges if kinds[int(str(e["to"]))] != TAG),
         },
-        "summary": clean_text(inputs.summary) if inputs.summary else None,
+        "summary": None,
         "groupProblems": [clean_text(p) for p in obsidian.problems],
     }
     view = GraphView(
@@ -619,9 +613,31 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
         panels=panels,
         stats=None,
     )
+    if inputs.problems or inputs.summary:
+        view = add_problems(view, inputs.problems, inputs.summary)
     if inputs.stats is not None or inputs.communities is not None:
         view = add_statistics(view, inputs.stats, options.color_by, inputs.communities)
     return view
+
+
+def add_problems(
+    view: GraphView, problems: Mapping[str, Sequence[PageProblem]], summary: str | None
+) -> GraphView:
+    """The view with the check's diagnostics in the panels and its summary line."""
+    paths = cast("list[str]", view.meta["paths"])
+    index = {path: i for i, path in enumerate(paths)}
+    panels = list(view.panels)
+    for path, found in problems.items():
+        i = index.get(path)
+        if i is None or not found:
+            continue
+        entry = dict(cast("dict[str, object]", panels[i]))
+        entry["problems"] = [
+            [p.line, p.column, p.severity, p.code, clean_text(p.message)] for p in found
+        ]
+        panels[i] = entry
+    config = {**view.config, "summary": clean_text(summary) if summary else None}
+    return replace(view, panels=panels, config=config)
 
 
 def add_statistics(
@@ -788,73 +804,21 @@ class BuiltPage:
     """Things the user may want to know (a colour group that colours nothing, no statistics)."""
 
 
-class StatsJob:
-    """``compute_stats(vault).to_dict()``, worked out beside the rest of the build.
+def statistics_job(vault: Any) -> Job[dict[str, object] | None]:
+    """Start computing ``compute_stats(vault).to_dict()`` beside the caller (see :mod:`background`).
 
-    On Linux, when no other thread runs, a forked process computes the statistics while
-    this one lays out and renders (they are independent, and a build has two cores to
-    use); elsewhere they are computed at once. :meth:`result` waits for them. A failed
-    child is not an error: the statistics are then computed here, so a real problem
-    shows up as it would without the child.
+    The job's result is None when this installation has no statistics module.
     """
-
-    def __init__(self, vault: Any) -> None:
-        self._vault = vault
-        self._result: dict[str, object] | None = None
-        self._done = False
-        self._receiver: Any = None
-        self._process: Any = None
-        try:
-            from wikigraph.stats import compute_stats  # noqa: F401
-        except ImportError:
-            self.available = False
-            self._done = True
-            return
-        self.available = True
-        if not (sys.platform.startswith("linux") and threading.active_count() == 1):
-            return
-        import multiprocessing
-
-        vault.graph  # built once, before the fork, and shared with the child  # noqa: B018
-        context = multiprocessing.get_context("fork")
-        self._receiver, sender = context.Pipe(duplex=False)
-        self._process = context.Process(target=_stats_child, args=(vault, sender), daemon=True)
-        self._process.start()
-        sender.close()
-
-    def result(self) -> dict[str, object] | None:
-        """The statistics, or None when this installation has no statistics module."""
-        if self._done:
-            return self._result
-        data: bytes | None = None
-        if self._process is not None:
-            try:
-                data = self._receiver.recv_bytes()
-            except (EOFError, OSError):
-                data = None
-            self._receiver.close()
-            self._process.join()
-        if data:
-            self._result = json.loads(data)
-        else:
-            from wikigraph.stats import compute_stats
-
-            self._result = compute_stats(self._vault).to_dict()
-        self._done = True
-        return self._result
+    vault.graph  # built once, before any fork, and shared with the child  # noqa: B018
+    return Job(_statistics, vault)
 
 
-def _stats_child(vault: Any, sender: Any) -> None:
-    """The forked process of a :class:`StatsJob`: compute, send as JSON, exit."""
+def _statistics(vault: Any) -> dict[str, object] | None:
     try:
         from wikigraph.stats import compute_stats
-
-        stats = compute_stats(vault).to_dict()
-        sender.send_bytes(json.dumps(stats, ensure_ascii=False, default=str).encode("utf-8"))
-    except BaseException:  # the parent computes them itself and reports any error
-        sender.send_bytes(b"")
-    finally:
-        sender.close()
+    except ImportError:
+        return None
+    return compute_stats(vault).to_dict()
 
 
 def build_page(
@@ -863,22 +827,22 @@ def build_page(
     *,
     problems: Mapping[str, Sequence[PageProblem]] | None = None,
     summary: str | None = None,
-    stats: StatsJob | None = None,
+    checks: Callable[[], tuple[Mapping[str, Sequence[PageProblem]], str | None]] | None = None,
+    stats: Job[dict[str, object] | None] | None = None,
 ) -> BuiltPage:
     """Lay out, gather statistics, colour groups and previews, and render the page of ``vault``.
 
-    ``stats`` may be a job started earlier (so that it runs while the caller checks the
-    vault); by default one is started here.
+    The check's findings come as ``problems`` and ``summary``, or from ``checks``, called
+    once the rest is ready (so that a check running in the background can finish). ``stats``
+    may be a :func:`statistics_job` started earlier; by default one is started here.
     """
     from wikigraph.cachedir import vault_cache_dir
     from wikigraph.layout import graph_layout
     from wikigraph.obsidian_graph import read_obsidian_graph
     from wikigraph.preview import note_previews
 
-    job = stats if stats is not None else StatsJob(vault)
+    job = stats if stats is not None else statistics_job(vault)
     notices: list[str] = []
-    if not job.available:
-        notices.append("statistics are not available in this version; the panel stays empty")
     cache_dir = vault_cache_dir(vault.settings, vault.root)
     layout = graph_layout(vault.graph, cache_dir)
     obsidian = read_obsidian_graph(vault.root)
@@ -887,17 +851,16 @@ def build_page(
     previews = note_previews((n for n in vault.notes if n.path in drawn), cache_dir)
     if options.color_by == "obsidian" and not obsidian.groups:
         notices.append('no colour groups in ".obsidian/graph.json"; colouring by folder')
-    inputs = PageInputs(
-        positions=layout.positions,
-        obsidian=obsidian,
-        problems=problems or {},
-        previews=previews,
-        summary=summary,
-    )
+    inputs = PageInputs(positions=layout.positions, obsidian=obsidian, previews=previews)
     view = graph_view(vault, inputs, options)
+    if checks is not None:
+        problems, summary = checks()
+    view = add_problems(view, problems or {}, summary)
     statistics = job.result()
-    if options.color_by == "community" and not statistics:
-        notices.append("no communities without statistics; colouring by folder")
+    if statistics is None:
+        notices.append("statistics are not available in this version; the panel stays empty")
+    elif options.color_by == "community" and not statistics.get("communities"):
+        notices.append("no communities in this vault; colouring by folder")
     view = add_statistics(view, statistics, options.color_by)
     return BuiltPage(
         html=render_page(view),

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from wikigraph.background import Job
 from wikigraph.cli import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -24,7 +25,7 @@ from wikigraph.cli import (
 )
 from wikigraph.config import COLOR_MODES
 from wikigraph.errors import OutputError
-from wikigraph.render import GENERATOR, PageProblem, StatsJob, ViewOptions, build_page
+from wikigraph.render import GENERATOR, PageProblem, ViewOptions, build_page, statistics_job
 
 HELP = "write an interactive HTML graph"
 DESCRIPTION = """\
@@ -165,18 +166,23 @@ def run(args: argparse.Namespace) -> int:
     vault = vault_from_args(args, settings.with_overrides(vault=vault_root))
     check_output(page, vault.root)
 
-    stats = StatsJob(vault)  # runs while the vault is checked
-    result = run_checks(vault, settings)
-    summary = summary_line(result)
+    # The statistics and the check run beside the layout and rendering (see wikigraph.background).
+    stats = statistics_job(vault)
+    checks = Job(run_checks, vault, settings)
+
+    def findings() -> tuple[Mapping[str, list[PageProblem]], str]:
+        result = checks.result()
+        return _page_problems(result.diagnostics), summary_line(result)
+
     options = ViewOptions(
         title=args.title,
         color_by=args.color_by or settings.color_by,
         obsidian_vault=args.obsidian_vault,
         physics={"on": True, "off": False}.get(args.physics),
     )
-    built = build_page(
-        vault, options, problems=_page_problems(result.diagnostics), summary=summary, stats=stats
-    )
+    built = build_page(vault, options, checks=findings, stats=stats)
+    result = checks.result()
+    summary = summary_line(result)
     try:
         write_atomic(page, built.html.encode("utf-8"))
     except OSError as error:

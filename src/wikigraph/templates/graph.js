@@ -208,6 +208,7 @@
     var loadingText = byId("wg-loading-text");
     function markReady() {
       network.once("afterDrawing", function () {
+        root.dataset.wgReadyMs = String(Math.round(performance.now()));
         root.dataset.wgState = "ready";
         resolveReady(api);
       });
