@@ -11,6 +11,7 @@ import pytest
 
 from wikigraph.layout import (
     CACHE_FILE,
+    CACHE_VERSION,
     EDGE_LENGTH,
     Layout,
     compute_layout,
@@ -105,7 +106,7 @@ def test_cache__round_trip_and_bad_files(tmp_path: Path) -> None:
     (tmp_path / CACHE_FILE).write_text("{not json", encoding="utf-8")
     assert read_cached_layout(tmp_path) is None
     positions = {"a": [1, 2], "b": ["x", 1], "c": [1e400, 1]}
-    document = {"version": 2, "scale": 3.0, "positions": positions}
+    document = {"version": CACHE_VERSION, "scale": 3.0, "positions": positions}
     (tmp_path / CACHE_FILE).write_text(json.dumps(document), encoding="utf-8")
     assert read_cached_layout(tmp_path) == Layout(positions={"a": (1.0, 2.0)}, scale=3.0)
     for bad in ({**document, "version": 99}, {**document, "scale": 0}, {**document, "scale": "x"}):
