@@ -4,8 +4,9 @@
                                  [--theme light|dark]
 
 Builds the page into a temporary folder, opens it offline in headless Chromium (Debian's
-``/usr/bin/chromium``, driven by Playwright), selects the most linked note (or ``--select``)
-so the side panel and the highlighted neighbours show, and saves a PNG.
+``/usr/bin/chromium``, driven by Playwright), selects a well-linked note (the one a fifth of
+the way down by size, or ``--select NOTE``) and hovers it, so that the side panel and the
+highlighted neighbours show, and saves a PNG.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 SELECT = """(wanted) => {
-  const all = wikigraph.nodes.get();
-  const notes = all.filter((n) => wanted ? n.label === wanted : true);
+  const shown = new Set(wikigraph.view.nodes.getIds());
+  const notes = wikigraph.nodes.get()
+    .filter((n) => shown.has(n.id) && (!wanted || n.label === wanted));
   notes.sort((a, b) => b.size - a.size || (a.label < b.label ? -1 : 1));
-  return notes.length ? notes[0].id : null;
+  // A well-linked note, but not the biggest hub (around it nothing would fade).
+  return notes.length ? notes[Math.floor(notes.length / 5)].id : null;
 }"""
 
 
@@ -32,7 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--vault", type=Path, default=ROOT / "notes", help="vault to draw")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "graph.png", help="PNG file")
-    parser.add_argument("--select", metavar="NOTE", help="note to select (default: the biggest)")
+    parser.add_argument(
+        "--select",
+        metavar="NOTE",
+        help="note to select (default: one a fifth of the way down by size)",
+    )
     parser.add_argument("--theme", choices=("light", "dark"), default="light")
     parser.add_argument("--width", type=int, default=1600)
     parser.add_argument("--height", type=int, default=1000)
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                         node,
                     )
                     page.mouse.move(point["x"], point["y"])
-                    page.wait_for_timeout(400)
+                    page.wait_for_timeout(200)  # before the tooltip (350 ms) shows
                 args.out.parent.mkdir(parents=True, exist_ok=True)
                 page.screenshot(path=str(args.out))
             finally:

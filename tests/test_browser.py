@@ -344,10 +344,18 @@ def test_browser__hover_highlights_neighbours(open_page: Any, basic_page: Path) 
     )
     assert opacity["Old"] == 1 and opacity["Plan"] == 1
     assert opacity["Lonely"] < 1 and opacity["Ideas"] < 1
+    faded = page.js(
+        """(id) => wikigraph.view.edges.get().map(
+             (e) => [e.from === id || e.to === id, e.color.opacity])""",
+        old,
+    )
+    assert {tuple(pair) for pair in faded} == {(True, 1), (False, 0.07)}
     page.page.mouse.move(5, 450)
     page.page.wait_for_function(
         "() => wikigraph.view.nodes.get().every((n) => n.opacity === undefined || n.opacity === 1)"
     )
+    restored = page.js("() => wikigraph.view.edges.get().map((e) => e.color.opacity)")
+    assert set(restored) == {0.55}
     page.assert_clean()
 
 

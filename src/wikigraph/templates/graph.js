@@ -138,7 +138,8 @@
       local: { on: false, center: null, depth: 1, members: null, moved: null },
       selected: null,
       hovered: null,
-      dimmed: null
+      dimmed: null,
+      dimmedEdges: null
     };
 
     // --- theme -----------------------------------------------------------------------------
@@ -163,6 +164,7 @@
       };
     }
     var colors = theme();
+    var edgeOpacity = options.edges.color.opacity;
     var initial = themeOptions(colors);
     options.nodes.font.color = initial.nodes.font.color;
     options.nodes.font.strokeColor = initial.nodes.font.strokeColor;
@@ -348,7 +350,11 @@
           updates.push({ id: j, color: colorOf(j, state.colorBy), opacity: 1, font: { color: colors.text } });
         });
         nodes.update(updates);
+        if (state.dimmedEdges) {
+          edges.update(state.dimmedEdges.map(function (e) { return { id: e, color: { opacity: edgeOpacity } }; }));
+        }
         state.dimmed = null;
+        state.dimmedEdges = null;
         return;
       }
       var keep = neighbours(i);
@@ -363,6 +369,12 @@
       });
       nodes.update(updates);
       state.dimmed = nodeView.getIds();
+      // Links that do not touch the hovered note fade with the notes.
+      var edgeIds = edgeView.getIds();
+      edges.update(edgeIds.map(function (e) {
+        return { id: e, color: { opacity: edgeFrom[e] === i || edgeTo[e] === i ? 1 : 0.07 } };
+      }));
+      state.dimmedEdges = edgeIds;
     }
     network.on("hoverNode", function (params) {
       state.hovered = params.node;
