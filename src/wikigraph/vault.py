@@ -78,15 +78,15 @@ class Vault:
     """Every link of every note that is not excluded, sorted by (source, line, column)."""
     folders: tuple[str, ...]
     scan_problems: Mapping[str, tuple[Problem, ...]] = field(default_factory=dict)
-    prebuilt_index: VaultIndex | None = field(default=None, repr=False, compare=False)
-    """The link index, when loading already had to build it (see :attr:`index`)."""
+    index_source: Callable[[], VaultIndex] | None = field(default=None, repr=False, compare=False)
+    """Gives the link index from the cache or by building it (see :attr:`index`)."""
     load_stats: LoadStats = field(default_factory=LoadStats, compare=False)
 
     @cached_property
     def index(self) -> VaultIndex:
-        """Everything a link can be matched against (built on first use)."""
-        if self.prebuilt_index is not None:
-            return self.prebuilt_index
+        """Everything a link can be matched against (made on first use)."""
+        if self.index_source is not None:
+            return self.index_source()
         from wikigraph.resolve import VaultIndex
 
         return VaultIndex.build(self.files, self.notes, self.folders)
@@ -151,6 +151,46 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class _IndexSource:
+    """The vault's link index, made once: read from the cache when it was stored for the
+    same index fingerprint, else built (and stored for the next run)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        root: Path,
+        key: bytes,
+        files: tuple[VaultFile, ...],
+        notes: tuple[Note, ...],
+        folders: tuple[str, ...],
+    ) -> None:
+        self.settings = settings
+        self.root = root
+        self.key = key
+        self.files = files
+        self.notes = notes
+        self.folders = folders
+        self.index: VaultIndex | None = None
+
+    def __call__(self, cache: ParseCache | None = None) -> VaultIndex:
+        if self.index is not None:
+            return self.index
+        with _collector_paused(), contextlib.ExitStack() as cleanup:
+            if cache is None:
+                cache = _open_cache(self.settings, self.root)
+                if cache is not None:
+                    cleanup.callback(cache.close)
+            index = cache.read_index(self.key) if cache is not None else None
+            if index is None:
+                from wikigraph.resolve import VaultIndex
+
+                index = VaultIndex.build(self.files, self.notes, self.folders)
+                if cache is not None:
+                    cache.write_index(self.key, index)
+        self.index = index
+        return index
 
 
 def _open_cache(settings: Settings, root: Path) -> ParseCache | None:
@@ -221,17 +261,14 @@ def _read(
 
 def _resolve(
     loaded: Sequence[_Loaded],
-    vault_files: tuple[VaultFile, ...],
-    folders: tuple[str, ...],
+    source: _IndexSource,
+    cache: ParseCache | None,
     settings: Settings,
-    index_key: bytes,
     progress: LoadProgress | None,
     counts: dict[str, int],
-) -> VaultIndex | None:
-    """Resolve every checked note's links, reusing cached resolutions where they still hold.
-
-    Returns the link index if it had to be built.
-    """
+) -> None:
+    """Resolve every checked note's links, reusing cached resolutions where they still hold."""
+    index_key = source.key
     from wikigraph.cache import decode_resolved
 
     pending: list[_Loaded] = []
@@ -241,16 +278,17 @@ def _resolve(
         entry = item.entry
         if entry is not None and entry.resolved is not None and entry.resolved_under == index_key:
             item.resolved = decode_resolved(entry.resolved, item.note.links)
+            entry.resolved = None  # the encoded copy is not needed again
         if item.resolved is None:
             pending.append(item)
     if not pending:
-        return None
+        return
     counts["resolved"] = len(pending)
-    from wikigraph.resolve import ResolveOptions, VaultIndex, resolve_links
+    from wikigraph.resolve import ResolveOptions, resolve_links
 
     if progress is not None:
         progress("resolve", 0, len(pending))
-    index = VaultIndex.build(vault_files, [item.note for item in loaded], folders)
+    index = source(cache)
     found = resolve_links(
         [item.note for item in pending], index, ResolveOptions(alias_links=settings.alias_links)
     )
@@ -262,7 +300,6 @@ def _resolve(
         item.store = item.digest is not None
     if progress is not None:
         progress("resolve", len(pending), len(pending))
-    return index
 
 
 def _store(
@@ -337,8 +374,10 @@ def load_vault(
             else index_part(item.note)
             for item in loaded
         ]
+        notes = tuple(item.note for item in loaded)
         index_key = index_fingerprint(scan.files, scan.folders, parts)
-        index = _resolve(loaded, scan.files, scan.folders, settings, index_key, progress, counts)
+        source = _IndexSource(settings, root, index_key, scan.files, notes, scan.folders)
+        _resolve(loaded, source, cache, settings, progress, counts)
         if cache is not None:
             _store(cache, loaded, stored, parts, index_key)
     # Notes come sorted by path and each note's resolutions by (line, column), as
@@ -348,10 +387,10 @@ def load_vault(
         root=root,
         settings=settings,
         files=scan.files,
-        notes=tuple(item.note for item in loaded),
+        notes=notes,
         links=tuple(links),
         folders=scan.folders,
         scan_problems=scan.problems,
-        prebuilt_index=index,
+        index_source=source,
         load_stats=LoadStats(**counts),
     )
