@@ -311,3 +311,51 @@ def test_cache__note_from_another_path_is_never_reused(vault: Path, tmp_path: Pa
     loaded = load(vault, tmp_path / "c")
     plan: Note = loaded.note_by_path["Plan.md"]
     assert all(link.source == "Plan.md" for link in plan.links)
+
+
+def test_cache__link_index_is_stored_and_read_back(
+    vault: Path, tmp_path: Path, trusted: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wikigraph.resolve import VaultIndex
+
+    cold = load(vault, tmp_path / "c")
+    built = VaultIndex.build(cold.files, cold.notes, cold.folders)
+    assert cold.index == built
+    warm = load(vault, tmp_path / "c")
+
+    def no_build(*args: object) -> object:
+        raise AssertionError("the index should come from the cache")
+
+    monkeypatch.setattr(VaultIndex, "build", no_build)
+    assert warm.index == built
+
+
+def test_cache__link_index_depends_only_on_paths_aliases_headings_and_blocks(
+    vault: Path,
+) -> None:
+    """The cache reuses the index while cache.index_part of every note is unchanged; if
+    VaultIndex.build starts reading another note field, index_part must cover it too."""
+    from dataclasses import fields, replace
+
+    from wikigraph.resolve import VaultIndex
+
+    loaded = reference(vault)
+    covered = {"path", "title", "aliases", "headings", "blocks"}
+    changed = []
+    for note in loaded.notes:
+        values: dict[str, object] = {}
+        for spec in fields(note):
+            if spec.name in covered:
+                continue
+            value = getattr(note, spec.name)
+            values[spec.name] = {
+                str: "changed",
+                bool: not value if isinstance(value, bool) else value,
+                tuple: (),
+                dict: {"changed": 1},
+            }.get(type(value), None if value is not None else frozenset())
+        changed.append(replace(note, **values))
+    assert [n.links for n in changed] != [n.links for n in loaded.notes]
+    assert VaultIndex.build(loaded.files, changed, loaded.folders) == VaultIndex.build(
+        loaded.files, loaded.notes, loaded.folders
+    )
