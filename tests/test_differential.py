@@ -206,6 +206,7 @@ FRAGMENTS = st.sampled_from(
         "1.", "- ", "> ", "    ", "\n", "\n\n", " ", "\t", "note", "Заметка", "a.md",
         "https://x.org", "<https://x.org>", "[^1]", "^[x]", "[x]: y", "| a | b |\n|---|---|\n",
         "---\n", "title: x\n", "up: \"[[A]]\"\n", "^block-1", "#tag/sub", "%%x%%", "==h==",
+        "===\n", "Title\n---\n", "Title\n===\n", "  - ", "> > ", "   ", "     x\n", "* * *\n",
     ]
 )  # fmt: skip
 

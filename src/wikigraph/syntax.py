@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from markdown_it import MarkdownIt, rules_inline
+from markdown_it import MarkdownIt, rules_block, rules_inline
+from markdown_it.common.utils import mdTrim
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -195,6 +196,81 @@ def lean_inline_core(state: StateCore) -> None:
             token.children.append(text)
 
 
+def _setext_marker(state: StateBlock, line: int) -> str:
+    """``=`` or ``-`` when ``line`` underlines a setext heading, else an empty string."""
+    if state.sCount[line] < state.blkIndent or state.sCount[line] - state.blkIndent > 3:
+        return ""
+    start = state.bMarks[line] + state.tShift[line]
+    end = state.eMarks[line]
+    if start >= end or state.src[start] not in "-=":
+        return ""
+    marker = state.src[start]
+    after = state.skipSpaces(state.skipCharsStr(start, marker))
+    return marker if after >= end else ""
+
+
+def setext_or_paragraph_rule(
+    state: StateBlock, start_line: int, end_line: int, silent: bool
+) -> bool:
+    """markdown-it's ``lheading`` and ``paragraph`` rules, in one pass over the lines.
+
+    markdown-it first runs ``lheading``, which scans the paragraph's lines for a setext
+    underline (``===`` or ``---``), and, when there is none (nearly always), runs
+    ``paragraph``, which scans the same lines again with the same checks. This rule scans
+    once and gives the same tokens, and leaves ``parentType`` as that pair does. Where a
+    paragraph may run past ``end_line`` (never with markdown-it's own callers), it defers
+    to the two rules.
+    """
+    if end_line != state.lineMax:
+        return rules_block.lheading(state, start_line, end_line, silent) or (
+            rules_block.paragraph(state, start_line, end_line, silent)
+        )
+    if state.is_code_block(start_line):
+        return False
+    old_parent = state.parentType
+    state.parentType = "paragraph"
+    terminators = state.md.block.ruler.getRules("paragraph")
+    line = start_line + 1
+    marker = ""
+    while line < end_line and not state.isEmpty(line):
+        indent = state.sCount[line] - state.blkIndent
+        if indent <= 3:
+            marker = _setext_marker(state, line)
+            if marker:
+                break
+            if state.sCount[line] >= 0 and any(
+                rule(state, line, end_line, True) for rule in terminators
+            ):
+                break
+        line += 1
+    content = mdTrim(state.getLines(start_line, line, state.blkIndent, False))
+    if marker:
+        tag = "h1" if marker == "=" else "h2"
+        state.line = line + 1
+        token = state.push("heading_open", tag, 1)
+        token.markup = marker
+        token.map = [start_line, state.line]
+        token = state.push("inline", "", 0)
+        token.content = content
+        token.map = [start_line, state.line - 1]
+        token.children = []
+        token = state.push("heading_close", tag, -1)
+        token.markup = marker
+        state.parentType = old_parent
+        return True
+    state.line = line
+    token = state.push("paragraph_open", "p", 1)
+    token.map = [start_line, line]
+    token = state.push("inline", "", 0)
+    token.content = content
+    token.map = [start_line, line]
+    token.children = []
+    state.push("paragraph_close", "p", -1)
+    # A failed lheading leaves "paragraph" behind, and paragraph restores that.
+    state.parentType = "paragraph"
+    return True
+
+
 def build_parser(*, links_in_comments: bool = True, lean: bool = True) -> MarkdownIt:
     """The markdown-it-py parser for notes: CommonMark, tables, footnotes, math, Obsidian links.
 
@@ -224,6 +300,9 @@ def build_parser(*, links_in_comments: bool = True, lean: bool = True) -> Markdo
     if lean and set(md.inline.ruler.get_active_rules()) <= _KNOWN_INLINE_RULES:
         md.inline.ruler.at("text", lean_text_rule)
         md.core.ruler.at("inline", lean_inline_core)
+    block_rules = md.block.ruler.get_active_rules()
+    if lean and block_rules[-2:] == ["lheading", "paragraph"]:
+        md.block.ruler.at("lheading", setext_or_paragraph_rule)
     return md
 
 
