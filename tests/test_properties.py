@@ -7,10 +7,12 @@ import random
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it.token import Token
 
 from wikigraph.model import Link, LinkKind, Location, VaultFile
 from wikigraph.parse import NoteParser
 from wikigraph.resolve import VaultIndex, resolve_link
+from wikigraph.syntax import build_parser
 
 PARSER = NoteParser()
 FRAGMENTS = [
@@ -18,6 +20,7 @@ FRAGMENTS = [
     "~~~", "$", "$$", "%%", "<!--", "-->", "<div>", "</div>", "\n", "\n\n", "    ", "> ", "- ",
     "1. ", "| a | b |\n|---|---|\n", "---\n", "up: \"[[X]]\"\n", "a", "Note", "Ж", "🐟", " ",
     "\t", "*", "_", "<https://x.org>", "[t](a%20b.md)", "[^1]", "[^1]: x", "http://", "\x00",
+    "===\n", "\n===", "\n---", "* * *\n", "# ", "\n    - ", "&amp;",
 ]  # fmt: skip
 markdownish = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=60).map("".join)
 
@@ -111,3 +114,30 @@ def test_properties__resolution_stays_in_the_vault_and_ignores_order(
         if first.target is not None:
             assert first.target in known
             assert set(first.candidates) <= known
+
+
+def token_view(tokens: list[Token]) -> list[object]:
+    """What the parse stage reads from a token stream, children included."""
+    return [
+        (
+            token.type,
+            token.tag,
+            token.map,
+            token.content,
+            token.markup,
+            sorted((token.attrs or {}).items()),
+            sorted((token.meta or {}).items()),
+            token_view(token.children or []),
+        )
+        for token in tokens
+    ]
+
+
+LEAN = build_parser(lean=True)
+PLAIN = build_parser(lean=False)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markdownish)
+def test_properties__lean_parser_gives_the_plain_parsers_tokens(text: str) -> None:
+    assert token_view(LEAN.parse(text, {})) == token_view(PLAIN.parse(text, {}))
