@@ -232,8 +232,7 @@ def test_browser__precomputed_layout_without_physics(
     for item in stored:
         key = str(item["id"])
         if key in positions:
-            assert positions[key]["x"] == pytest.approx(item["x"], abs=1)
-            assert positions[key]["y"] == pytest.approx(item["y"], abs=1)
+            assert (positions[key]["x"], positions[key]["y"]) == (item["x"], item["y"])
     assert page.js("() => wikigraph.network.physics.physicsEnabled") is False
     page.assert_clean()
 
@@ -398,6 +397,53 @@ def test_browser__local_graph(open_page: Any, basic_page: Path) -> None:
     assert page.visible_nodes() == expected
     assert "4 nodes" in page.page.locator("#wg-local-hint").inner_text()
     local.uncheck()
+    assert len(page.visible_nodes()) == 7
+    page.assert_clean()
+
+
+def test_browser__local_graph_settles_and_restores_a_fixed_layout(
+    open_page: Any, fixture_vault: Any, tmp_path: Path
+) -> None:
+    page = open_page(_build(fixture_vault("view-basic"), tmp_path, physics=False))
+    home = page.node_id("Home")
+    before = page.js("() => wikigraph.network.getPositions()")
+    page.js("(id) => wikigraph.select(id)", home)
+    page.page.locator("#wg-local-section summary").click()
+    page.page.locator("#wg-toggle-local").check()
+    members = page.visible_nodes()
+    assert home in members and len(members) == 5  # Home, its 3 note neighbours, Missing note
+    assert page.page.locator("#wg-force-repel").is_enabled()  # forces work in the local graph
+    page.page.wait_for_function("() => !wikigraph.network.physics.physicsEnabled")
+    page.page.locator("#wg-toggle-local").uncheck()
+    after = page.js("() => wikigraph.network.getPositions()")
+    assert after == before  # leaving the local graph puts every node back
+    assert page.page.locator("#wg-force-repel").is_disabled()
+    page.assert_clean()
+
+
+def test_browser__a_huge_vault_opens_in_a_local_graph(
+    open_page: Any, fixture_vault: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wikigraph.render
+
+    monkeypatch.setattr(wikigraph.render, "LOCAL_START_NODES", 3)
+    page = open_page(_build(fixture_vault("view-basic"), tmp_path, physics=False))
+    home = page.node_id("Home")  # the most linked note
+    assert page.js("() => wikigraph.network.getSelectedNodes()") == [home]
+    assert page.visible_nodes() == {
+        home,
+        page.node_id("Ideas"),
+        page.node_id("Plan"),
+        page.node_id("2024-01-01"),
+        page.node_id("Missing note"),
+    }
+    assert page.page.locator("#wg-toggle-local").is_checked()
+    assert "opens around its most linked note" in page.page.locator("#wg-local-hint").inner_text()
+    # Searching moves the local graph; turning it off draws everything.
+    page.page.locator("#wg-search").fill("Lonely")
+    page.page.keyboard.press("Enter")
+    assert page.visible_nodes() == {page.node_id("Lonely")}
+    page.page.locator("#wg-toggle-local").uncheck()
     assert len(page.visible_nodes()) == 7
     page.assert_clean()
 

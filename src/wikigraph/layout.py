@@ -33,7 +33,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 CACHE_FILE = "layout.json"
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 EDGE_LENGTH = 70.0
 """Median length of an edge in the final picture, in vis-network's units (pixels at zoom 1)."""
 NODE_SPACING = 36.0
@@ -181,9 +181,11 @@ def _run(
 def _iterations(count: int) -> int:
     if count <= 2000:
         return 300
-    if count <= 20000:
+    if count <= 8000:
         return 200
-    return 120
+    if count <= 30000:
+        return 140
+    return 100
 
 
 def _initial(

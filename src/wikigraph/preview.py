@@ -49,8 +49,22 @@ TAGS = frozenset(
 """Every element a preview may contain."""
 CLASSES = frozenset({"external", "embed", "image"})
 _COMMENT = re.compile(r"%%.*?%%", re.DOTALL)
+PREVIEW_CHARS = 480
+"""A preview shows at most about this much of the note's start (its excerpt)."""
 MAX_NODES = 2000
 """Stop adding elements beyond this many (a pathological excerpt stays small)."""
+
+
+def shorten(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """The start of ``text``, cut at a line end before ``limit`` characters when it is longer."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit)
+    if cut < limit // 2:
+        cut = text.rfind(" ", 0, limit)
+    if cut < limit // 2:
+        cut = limit
+    return text[:cut].rstrip() + " …"
 
 
 def build_preview_parser() -> MarkdownIt:
@@ -175,7 +189,7 @@ def preview_refs(tree: Sequence[PreviewNode]) -> Iterator[list[object]]:
 
 
 CACHE_FILE = "previews.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def _excerpt_key(text: str) -> str:
@@ -198,7 +212,8 @@ def _read_cache(cache_dir: Path | None) -> dict[str, object]:
 def note_previews(
     notes: Iterable[Note], cache_dir: Path | None = None
 ) -> dict[str, list[PreviewNode]]:
-    """The preview tree of every note with an excerpt, reusing trees cached in ``cache_dir``."""
+    """The preview tree of every note with an excerpt (:func:`shorten`-ed), reusing trees cached
+    in ``cache_dir``."""
     cached = _read_cache(cache_dir)
     renderer: PreviewRenderer | None = None
     kept: dict[str, object] = {}
@@ -207,12 +222,13 @@ def note_previews(
     for note in notes:
         if not note.excerpt:
             continue
-        key = _excerpt_key(note.excerpt)
+        text = shorten(note.excerpt)
+        key = _excerpt_key(text)
         tree = cached.get(key)
         if not isinstance(tree, list):
             if renderer is None:
                 renderer = PreviewRenderer()
-            tree = renderer.render(note.excerpt)
+            tree = renderer.render(text)
             fresh += 1
         kept[key] = tree
         previews[note.path] = tree

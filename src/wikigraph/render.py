@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 import networkx as nx
@@ -47,6 +47,9 @@ from wikigraph.graph import ATTACHMENT, NOTE, TAG, UNRESOLVED, unresolved_node
 from wikigraph.obsidian_graph import FileFacts, ObsidianGraph, match_groups
 from wikigraph.preview import PreviewNode, preview_refs
 from wikigraph.resolve import name_key
+
+if TYPE_CHECKING:
+    from wikigraph.vault import Vault
 
 GENERATOR = "wikigraph"
 """The ``<meta name="generator">`` of every page; build only overwrites pages that carry it."""
@@ -61,6 +64,10 @@ PHYSICS_MAX_NODES = 800
 """Up to this many nodes the page settles the layout itself; above, positions are fixed."""
 LARGE_NODES = 3000
 """From this many nodes on, labels appear only when zoomed in and hover dims nothing."""
+LOCAL_START_NODES = 20000
+LOCAL_START_LINKS = 200000
+"""Above this many nodes or links shown at first, the page opens in the local graph of the
+most linked note: drawing everything at once would take the browser many seconds."""
 PALETTE = (
     "#5b8def",
     "#f0883e",
@@ -416,7 +423,7 @@ def _communities_from_stats(
     return members, labels
 
 
-def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOptions()) -> GraphView:
+def graph_view(vault: Vault, inputs: PageInputs, options: ViewOptions = ViewOptions()) -> GraphView:
     """The page's data for ``vault``: vis nodes, edges and options, and the panels' data."""
     graph: nx.DiGraph[str] = vault.graph
     ids = sorted(graph.nodes)
@@ -491,7 +498,8 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
 
     net = _network()
     for i, node in enumerate(ids):
-        x, y = inputs.positions.get(node, (0.0, 0.0))
+        # Whole units: vis-network truncates positions to integers when it reads them.
+        x, y = (round(v) for v in inputs.positions.get(node, (0.0, 0.0)))
         net.add_node(
             i,
             label=clean_text(str(attrs[i].get("title") or node)) or " ",
@@ -577,6 +585,13 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
             "neutral": NEUTRAL,
         },
     }
+    toggles = {
+        "unresolved": not obsidian.hide_unresolved,
+        "tags": bool(obsidian.show_tags),
+        "attachments": bool(obsidian.show_attachments),
+        "orphans": obsidian.show_orphans if obsidian.show_orphans is not None else True,
+        "arrows": show_arrows,
+    }
     counts = Counter(kinds)
     title = options.title or vault.root.resolve().name or "vault"
     config: dict[str, object] = {
@@ -586,13 +601,8 @@ def graph_view(vault: Any, inputs: PageInputs, options: ViewOptions = ViewOption
         "modes": [m for m in COLOR_MODES if m in modes],
         "physics": physics,
         "large": large,
-        "toggles": {
-            "unresolved": not obsidian.hide_unresolved,
-            "tags": bool(obsidian.show_tags),
-            "attachments": bool(obsidian.show_attachments),
-            "orphans": obsidian.show_orphans if obsidian.show_orphans is not None else True,
-            "arrows": show_arrows,
-        },
+        "start": _start_node(kinds, incoming, linked, toggles, len(edges), ids),
+        "toggles": toggles,
         "counts": {
             "notes": counts[NOTE],
             "attachments": counts[ATTACHMENT],
@@ -687,7 +697,34 @@ def add_statistics(
     return replace(view, config=config, meta=meta, nodes=nodes, stats=_clean_stats(stats))
 
 
-def _content_reader(root: Path, path: str) -> Any:
+def _start_node(
+    kinds: Sequence[str],
+    incoming: Sequence[int],
+    linked: Sequence[bool],
+    toggles: Mapping[str, bool],
+    edge_count: int,
+    ids: Sequence[str],
+) -> int | None:
+    """The node whose local graph the page opens with, or None to draw the whole graph."""
+    hidden = {TAG} if not toggles["tags"] else set()
+    if not toggles["unresolved"]:
+        hidden.add(UNRESOLVED)
+    if not toggles["attachments"]:
+        hidden.add(ATTACHMENT)
+    shown = sum(
+        1
+        for kind, has_links in zip(kinds, linked, strict=True)
+        if kind not in hidden and (has_links or toggles["orphans"] or kind in (TAG, UNRESOLVED))
+    )
+    if shown <= LOCAL_START_NODES and edge_count <= LOCAL_START_LINKS:
+        return None
+    notes = [i for i, kind in enumerate(kinds) if kind == NOTE]
+    if not notes:
+        return None
+    return min(notes, key=lambda i: (-incoming[i], ids[i]))
+
+
+def _content_reader(root: Path, path: str) -> Callable[[], str]:
     def read() -> str:
         try:
             with open(root / path, encoding="utf-8", errors="replace") as handle:
@@ -725,7 +762,7 @@ def _clean_stats(stats: Mapping[str, object] | None) -> object:
     return plain
 
 
-def _link_targets(vault: Any) -> dict[str, dict[str, str]]:
+def _link_targets(vault: Vault) -> dict[str, dict[str, str]]:
     """For every note, what each link path it writes leads to (a file or an unresolved node)."""
     targets: dict[str, dict[str, str]] = {}
     for resolved in vault.links:
@@ -804,7 +841,7 @@ class BuiltPage:
     """Things the user may want to know (a colour group that colours nothing, no statistics)."""
 
 
-def statistics_job(vault: Any) -> Job[dict[str, object] | None]:
+def statistics_job(vault: Vault) -> Job[dict[str, object] | None]:
     """Start computing ``compute_stats(vault).to_dict()`` beside the caller (see :mod:`background`).
 
     The job's result is None when this installation has no statistics module.
@@ -813,7 +850,7 @@ def statistics_job(vault: Any) -> Job[dict[str, object] | None]:
     return Job(_statistics, vault)
 
 
-def _statistics(vault: Any) -> dict[str, object] | None:
+def _statistics(vault: Vault) -> dict[str, object] | None:
     try:
         from wikigraph.stats import compute_stats
     except ImportError:
@@ -822,7 +859,7 @@ def _statistics(vault: Any) -> dict[str, object] | None:
 
 
 def build_page(
-    vault: Any,
+    vault: Vault,
     options: ViewOptions = ViewOptions(),
     *,
     problems: Mapping[str, Sequence[PageProblem]] | None = None,
@@ -847,7 +884,7 @@ def build_page(
     layout = graph_layout(vault.graph, cache_dir)
     obsidian = read_obsidian_graph(vault.root)
     notices.extend(obsidian.problems)
-    drawn = {node for node, kind in vault.graph.nodes(data="kind") if kind == NOTE}
+    drawn = {node for node, data in vault.graph.nodes(data=True) if data.get("kind") == NOTE}
     previews = note_previews((n for n in vault.notes if n.path in drawn), cache_dir)
     if options.color_by == "obsidian" and not obsidian.groups:
         notices.append('no colour groups in ".obsidian/graph.json"; colouring by folder')

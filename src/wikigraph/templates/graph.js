@@ -198,6 +198,14 @@
       if (state.local.on && state.local.members && !state.local.members.has(i)) return false;
       return true;
     }
+    // A very large vault opens in the local graph of its most linked note (see the docs).
+    var startLocal = typeof config.start === "number" && config.start >= 0 && config.start < count;
+    if (startLocal) {
+      state.local.on = true;
+      state.local.center = config.start;
+      state.selected = config.start;
+    }
+    if (startLocal) state.local.members = localMembers(state.local.center, state.local.depth);
     var nodeView = new vis.DataView(nodes, { filter: function (node) { return isVisible(node.id); } });
     var edgeView = new vis.DataView(edges, {
       filter: function (edge) { return isVisible(edge.from) && isVisible(edge.to); }
@@ -891,12 +899,12 @@
       var ids = Array.from(state.local.members);
       if (!config.physics && ids.length <= LOCAL_PHYSICS_MAX && ids.length > 1) {
         state.local.moved = ids;
-        network.setOptions({ physics: { enabled: true } });
-        network.stabilize(120);
         network.once("stabilized", function () {
           network.setOptions({ physics: { enabled: false } });
           network.fit({ nodes: ids, animation: { duration: 400 } });
         });
+        network.setOptions({ physics: { enabled: true } });
+        network.stabilize(120);
       } else {
         network.fit({ nodes: ids, animation: { duration: 400 } });
       }
@@ -1130,6 +1138,14 @@
     renderLegend();
     updateForceControls();
     updateLocalHint();
+    if (startLocal) {
+      localBox.checked = true;
+      byId("wg-local-section").open = true;
+      network.selectNodes([config.start]);
+      byId("wg-local-hint").textContent = "This vault is large: it opens around its most linked note, “" +
+        labels[config.start] + "”. Search for a note to move, or turn this off to draw all " +
+        plural(count, "node") + ".";
+    }
     if (config.groupProblems && config.groupProblems.length) {
       config.groupProblems.forEach(function (problem) { console.info("wikigraph: " + problem); });
     }
