@@ -94,3 +94,13 @@ def test_note_previews__caches_by_excerpt(tmp_path: Path) -> None:
     (tmp_path / CACHE_FILE).write_text("garbage", encoding="utf-8")
     assert note_previews(notes, tmp_path) == first
     assert note_previews(notes, None) == first
+
+
+def test_shorten__cuts_long_excerpts_at_a_line_end() -> None:
+    from wikigraph.preview import PREVIEW_CHARS, shorten
+
+    assert shorten("short") == "short"
+    text = "first line\n" * 100
+    cut = shorten(text)
+    assert len(cut) <= PREVIEW_CHARS + 2 and cut.endswith("first line …")
+    assert shorten("x" * 1000, 100) == "x" * 100 + " …"

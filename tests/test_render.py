@@ -272,3 +272,18 @@ def test_render_page__data_round_trips(basic: tuple[Vault, str]) -> None:
     blocks = _blocks(render_page(view))
     assert blocks["wg-data-nodes"] == view.nodes
     assert blocks["wg-data-panels"] == view.panels
+
+
+def test_graph_view__huge_vaults_start_in_a_local_graph(
+    fixture_vault: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wikigraph.render
+
+    vault = _load(fixture_vault("view-basic"))
+    view = graph_view(vault, PageInputs(positions={}))
+    assert view.config["start"] is None
+    monkeypatch.setattr(wikigraph.render, "LOCAL_START_NODES", 6)
+    view = graph_view(vault, PageInputs(positions={}))
+    paths = view.meta["paths"]
+    assert isinstance(paths, list)
+    assert paths[int(str(view.config["start"]))] == "Home.md"  # the most linked note
