@@ -287,3 +287,14 @@ def test_graph_view__huge_vaults_start_in_a_local_graph(
     paths = view.meta["paths"]
     assert isinstance(paths, list)
     assert paths[int(str(view.config["start"]))] == "Home.md"  # the most linked note
+
+
+def test_page_script__never_parses_html_or_code() -> None:
+    from importlib import resources
+
+    script = (resources.files("wikigraph") / "templates" / "graph.js").read_text("utf-8")
+    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert forbidden not in script
+    assert "new Function" not in script
+    # The only hrefs it sets are in-page anchors and checked obsidian:// links.
+    assert re.findall(r"\.href = ([^;]+);", script) == ['"#"', "data.open", "data.open"]
