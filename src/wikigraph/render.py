@@ -894,10 +894,11 @@ def build_page(
         problems, summary = checks()
     view = add_problems(view, problems or {}, summary)
     statistics = job.result()
-    if statistics is None:
-        notices.append("statistics are not available in this version; the panel stays empty")
-    elif options.color_by == "community" and not statistics.get("communities"):
-        notices.append("no communities in this vault; colouring by folder")
+    if options.color_by == "community":
+        if statistics is None:
+            notices.append("no statistics, so no communities; colouring by folder")
+        elif not statistics.get("communities"):
+            notices.append("no communities in this vault; colouring by folder")
     view = add_statistics(view, statistics, options.color_by)
     return BuiltPage(
         html=render_page(view),

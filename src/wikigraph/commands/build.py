@@ -88,6 +88,12 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         " auto does the first for small vaults (default: auto)",
     )
     parser.add_argument(
+        "--no-stats",
+        action="store_true",
+        help="leave out the statistics panel and the colouring by community (faster on very"
+        " large vaults)",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="exit with 1 when the check finds any warning or error (the page is still written)",
@@ -137,6 +143,10 @@ def check_output(page: Path, vault_root: Path) -> None:
             )
 
 
+def _no_statistics() -> dict[str, object] | None:
+    return None
+
+
 def _page_problems(diagnostics: Sequence[Any]) -> Mapping[str, list[PageProblem]]:
     problems: dict[str, list[PageProblem]] = {}
     for diagnostic in diagnostics:
@@ -167,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     check_output(page, vault.root)
 
     # The statistics and the check run beside the layout and rendering (see wikigraph.background).
-    stats = statistics_job(vault)
+    stats = Job(_no_statistics, background=False) if args.no_stats else statistics_job(vault)
     checks = Job(run_checks, vault, settings)
 
     def findings() -> tuple[Mapping[str, list[PageProblem]], str]:
