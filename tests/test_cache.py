@@ -359,3 +359,19 @@ def test_cache__link_index_depends_only_on_paths_aliases_headings_and_blocks(
     assert VaultIndex.build(loaded.files, changed, loaded.folders) == VaultIndex.build(
         loaded.files, loaded.notes, loaded.folders
     )
+
+
+def test_cache__files_of_other_keys_unused_for_a_month_are_removed(
+    vault: Path, tmp_path: Path
+) -> None:
+    folder = vault_cache_dir(Settings(cache_dir=tmp_path / "c"), vault)
+    assert folder is not None
+    folder.mkdir(parents=True)
+    old, recent = folder / "parse-old.sqlite3", folder / "parse-recent.sqlite3"
+    for path in (old, recent):
+        path.write_bytes(b"")
+    month_ago = os.stat(old).st_mtime - (cache.STALE_DAYS + 1) * 86400
+    os.utime(old, (month_ago, month_ago))
+    load(vault, tmp_path / "c")
+    assert not old.exists()
+    assert recent.exists()

@@ -17,7 +17,8 @@ that a run that changed one note writes one row. The key covers the wikigraph ve
 source of every module whose output is stored, the parsing libraries, the Python version
 and the options that change results, so any of those changing means a fresh file; files
 unused for :data:`STALE_DAYS` days are removed. Each row carries a CRC of its data; a row
-that fails it, or a file SQLite cannot read, is ignored and rebuilt. Two runs may share a
+that fails it, or a file SQLite cannot read, is ignored and rebuilt. The link index is
+stored too, under the fingerprint of everything it is built from. Two runs may share a
 cache: SQLite serialises their writes, and a run that cannot write simply does not.
 Nothing here raises for a cache problem; errors only cost speed.
 """
@@ -56,7 +57,10 @@ time; two seconds cover the coarsest timestamps of common file systems."""
 STALE_DAYS = 30
 """Cache files of other keys (older versions, other options) unused this long are removed."""
 
-_SOURCES = ("model.py", "parse.py", "syntax.py", "properties.py", "resolve.py", "cache.py")
+_SOURCES = (
+    "model.py", "parse.py", "syntax.py", "properties.py", "resolve.py", "cache.py", "vault.py",
+    "parallel.py",
+)  # fmt: skip
 """Modules whose code decides what is stored: any change to them gives a new key."""
 _LIBRARIES = ("markdown_it", "mdit_py_plugins", "yaml", "frontmatter")
 """Libraries whose version decides what is parsed (their ``__init__`` holds the version)."""
@@ -377,6 +381,8 @@ class ParseCache:
                 return None
             except OSError:
                 return None
+            with contextlib.suppress(OSError):
+                os.utime(path)  # in use: see _remove_stale
             _remove_stale(folder, path)
             return cls(path, connection)
         return None
