@@ -54,12 +54,13 @@ class DelayedBar:
     def report(self, stage: str, done: int, total: int) -> None:
         """Take one ``(stage, done, total)`` report."""
         now = time.monotonic()
+        description = STAGES.get(stage, stage)
         if self.bar is None:
             if now - self.start < self.delay or done >= total:
                 return
-            self._open()
+            self._open(description, total)
+            self.stage = stage
         assert self.bar is not None and self.task is not None
-        description = STAGES.get(stage, stage)
         if stage != self.stage:
             self.stage = stage
             self.bar.reset(self.task, total=total, completed=done, description=description)
@@ -69,7 +70,7 @@ class DelayedBar:
             self.drawn = now
             self.bar.refresh()
 
-    def _open(self) -> None:
+    def _open(self, description: str, total: int) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -89,8 +90,8 @@ class DelayedBar:
             transient=True,
             auto_refresh=False,
         )
+        self.task = self.bar.add_task(description, total=total)
         self.bar.start()
-        self.task = self.bar.add_task("", total=None)
 
     def close(self) -> None:
         """Remove the bar, if one was drawn."""
