@@ -53,10 +53,6 @@ def add_vault_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", type=Path, help=CONFIG_HELP)
     parser.add_argument("--cache-dir", metavar="DIR", type=Path, help=CACHE_DIR_HELP)
     parser.add_argument("--no-cache", action="store_true", help=NO_CACHE_HELP)
-    # A command may define --cache-dir or --no-cache again, with the same meaning (and
-    # the same dest); its own definition then replaces the shared one instead of clashing.
-    parser.conflict_handler = "resolve"
-    parser._optionals.conflict_handler = "resolve"
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
