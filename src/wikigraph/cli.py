@@ -74,11 +74,18 @@ def vault_from_args(args: argparse.Namespace, settings: Settings | None = None) 
     from wikigraph.progress import load_progress
 
     settings = settings if settings is not None else settings_from_args(args)
-    with load_progress() as progress:
-        vault = load_vault(settings.vault, settings=settings, progress=progress)
-    # The vault lives until the command ends and holds no reference cycles: keep the
-    # cyclic collector from walking its million objects again at every collection.
-    gc.freeze()
+    # The vault lives until the command ends and holds no reference cycles: freeze it, so
+    # that the cyclic collector never walks its million objects (the collector stays off
+    # until then, or its first collection would walk them all once).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with load_progress() as progress:
+            vault = load_vault(settings.vault, settings=settings, progress=progress)
+        gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
     return vault
 
 
