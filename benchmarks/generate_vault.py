@@ -37,7 +37,7 @@ from itertools import accumulate
 from pathlib import Path
 from urllib.parse import quote
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 MARKER = ".wikigraph-generated"
 """A dot-file (skipped by vault scans) that marks a folder this script may overwrite."""
 
@@ -48,6 +48,11 @@ def words_of(text: str) -> list[str]:
 
 
 BROKEN_SHARE = 0.02
+TAG_ZIPF = 1.1
+"""Exponent of the tags' Zipf distribution: the n-th most used tag is used about
+1/n**1.1 as often as the most used one."""
+NESTED_TAG_SHARE = 0.3
+"""Share of the tag vocabulary that is nested under another tag (``parent/child``)."""
 MISSING_SUBPATH_SHARE = 0.004
 
 EN_WORDS = words_of(
@@ -271,6 +276,8 @@ class VaultGenerator:
         self.truth = Truth()
         self.target_cum: list[float] = []
         self.broken_names: list[str] = []
+        self.tags: list[str] = []
+        self.tag_cum: list[float] = []
 
     # ---- first pass: names, folders, headings ------------------------------------------
 
@@ -416,6 +423,55 @@ class VaultGenerator:
         for position, index in enumerate(ranks):
             weights[index] = 1.0 / (position + 1) ** 0.85
         self.target_cum = list(accumulate(weights))
+
+    def plan_tags(self) -> None:
+        """The vault's tag vocabulary: tens to a few hundred tags, some nested, used with a
+        Zipf distribution (a few tags everywhere, most tags on a handful of notes).
+
+        The vocabulary has its own random stream, so that planning it leaves the rest of
+        the vault as it was; which tag each note uses comes from the main stream.
+        """
+        rng = random.Random(f"tags-{self.seed}")
+        wanted = min(320, 12 + int(2.5 * self.count**0.5))
+        tops: list[str] = []
+        tags: list[str] = []
+        seen: set[str] = set()
+        while len(tags) < wanted:
+            if tops and rng.random() < NESTED_TAG_SHARE:
+                # nest under one of the more popular tags, sometimes two levels deep
+                parent = rng.choice(tags[: max(4, len(tags) // 3)])
+                if parent.count("/") >= 2:
+                    continue
+                tag = f"{parent}/{rng.choice(EN_WORDS)}"
+            else:
+                pool = RU_WORDS if rng.random() < 0.08 else EN_WORDS
+                tag = rng.choice(pool)
+                if rng.random() < 0.15:
+                    tag = f"{tag}-{rng.choice(EN_WORDS)}"
+            if tag.lower() in seen:
+                continue
+            seen.add(tag.lower())
+            tags.append(tag)
+            if "/" not in tag:
+                tops.append(tag)
+        self.tags = tags
+        self.tag_cum = list(accumulate(1.0 / (rank + 1) ** TAG_ZIPF for rank in range(len(tags))))
+
+    def tag(self) -> str:
+        """A tag of the vocabulary, drawn by popularity."""
+        cum = self.tag_cum
+        return self.tags[bisect_right(cum, self.rng.random() * cum[-1])]
+
+    def tag_set(self, count: int) -> list[str]:
+        """Up to ``count`` different tags, drawn by popularity."""
+        chosen: list[str] = []
+        for _ in range(count * 3):
+            if len(chosen) == count:
+                break
+            tag = self.tag()
+            if tag not in chosen:
+                chosen.append(tag)
+        return chosen
 
     # ---- second pass: links and text ---------------------------------------------------
 
@@ -611,7 +667,7 @@ class VaultGenerator:
             elif roll < 0.055:
                 word = f"=={word}=="
             elif roll < 0.07:
-                word = f"#{word}" if rng.random() < 0.6 else f"#{word}/{rng.choice(EN_WORDS)}"
+                word = f"#{self.tag()}"
             elif roll < 0.08:
                 word = f"`{word}()`"
             elif roll < 0.085:
@@ -680,7 +736,7 @@ class VaultGenerator:
             writer.add("aliases:")
             for alias in note.aliases:
                 writer.add(f"  - {json.dumps(alias, ensure_ascii=False)}")
-        tags = rng.sample(EN_WORDS, rng.randrange(0, 4))
+        tags = self.tag_set(rng.randrange(0, 4))
         if tags:
             writer.add(f"tags: [{', '.join(tags)}]")
         writer.add(f"created: {self.date()}")
@@ -839,6 +895,7 @@ class VaultGenerator:
         self.plan_notes()
         self.plan_attachments()
         self.index_names()
+        self.plan_tags()
         for folder in self.folders:
             (out / folder).mkdir(parents=True, exist_ok=True)
         for note in self.notes:

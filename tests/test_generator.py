@@ -119,6 +119,11 @@ def test_generator__vault_is_realistic(generated: Path) -> None:
     assert max(degrees) > 8 * statistics.median(degrees), "power-law link counts"
     mean_size = int(str(truth["note_bytes"])) / len(paths)
     assert 3500 < mean_size < 5500, f"mean note size {mean_size:.0f} bytes"
+    tags = Counter(tag.lower() for note in vault.notes for tag in note.tags)
+    assert 20 <= len(tags) <= 100, f"{len(tags)} distinct tags: tens, as in real vaults"
+    assert sum("/" in tag for tag in tags) >= 5, "some nested tags"
+    uses = sorted(tags.values(), reverse=True)
+    assert uses[0] > 10 * statistics.median(uses), "a few tags are used far more than most"
 
 
 def test_generator__never_replaces_a_folder_it_did_not_make(
