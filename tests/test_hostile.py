@@ -328,3 +328,62 @@ def test_hostile__two_builds_at_once(tmp_path: Path) -> None:
     again = run_cli("check", str(vault), "--format", "json", cwd=tmp_path)
     assert "Traceback" not in again.stderr
     assert json.loads(again.stdout)["version"] == 1
+
+
+def test_hostile__interrupted_builds_never_leave_half_a_page(tmp_path: Path) -> None:
+    vault = tmp_path / "kb"
+    vault.mkdir()
+    for index in range(600):
+        links = f"[[n{(index * 13) % 600}]] [[n{(index * 7) % 600}#Note {index}]]"
+        text = f"# Note {index}\n\n{links} #t{index % 9}\n"
+        (vault / f"n{index}.md").write_text(text, encoding="utf-8")
+    site = tmp_path / "site"
+    page = site / "graph.html"
+    env = {**os.environ, "WIKIGRAPH_CACHE_DIR": str(tmp_path / "cache"), "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "wikigraph", "build", str(vault), "-o", str(site), "-q"]
+    assert subprocess.run(command, env=env, capture_output=True, check=False).returncode == 0
+    complete = page.read_bytes()
+    for attempt in range(8):
+        run = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time_to_kill = 0.1 + 0.15 * attempt
+        try:
+            run.wait(timeout=time_to_kill)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            run.wait()
+        text = page.read_bytes()
+        assert text.rstrip().endswith(b"</html>")
+        assert len(text) > len(complete) // 2
+        leftovers = [p.name for p in site.iterdir() if p.name != "graph.html"]
+        assert all(name.startswith(".graph.html.") for name in leftovers)
+    result = subprocess.run(command, env=env, capture_output=True, check=False)
+    assert result.returncode == 0
+    assert page.read_bytes() == complete  # same vault, same page, byte for byte
+
+
+def test_hostile__results_do_not_depend_on_file_creation_order(tmp_path: Path) -> None:
+    import random
+
+    files = {
+        f"{folder}/{name}.md": f"# {name}\n\n[[{target}]] [[{folder}/{name}#{name}]]\n"
+        for folder in ("a", "b", "c/d")
+        for name, target in (("Same", "Other"), ("Other", "Same"), ("x", "missing"))
+    }
+    reports = []
+    for seed in (1, 2, 3):
+        order = list(files)
+        random.Random(seed).shuffle(order)
+        vault = tmp_path / f"v{seed}" / "kb"
+        for name in order:
+            path = vault / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(files[name], encoding="utf-8")
+        outputs = [
+            run_cli(*args, cwd=vault.parent).stdout
+            for args in (["check", "kb", "--format", "json"], ["links", "kb", "--format", "json"])
+        ]
+        reports.append(outputs)
+    assert reports[0] == reports[1] == reports[2]
+    assert "ambiguous-link" in reports[0][0]
