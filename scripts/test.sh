@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh Debian/Ubuntu machine, then run it:
 # Debian's Chromium for the browser tests, a virtual environment with wikigraph and its
-# test and lint tools, then ruff, mypy and pytest. Extra arguments go to pytest.
+# test and lint tools, then ruff, mypy and pytest; last, the example vault must check clean
+# and build. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +23,6 @@ python3 -m venv .venv
 .venv/bin/ruff format --check src tests benchmarks scripts
 .venv/bin/mypy
 .venv/bin/pytest "$@"
+
+.venv/bin/wikigraph check notes
+.venv/bin/wikigraph build notes -o output
