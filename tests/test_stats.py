@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from wikigraph.config import Settings
 from wikigraph.stats import (
     articulation_pieces,
     compute_stats,
+    louvain,
     note_communities,
     pagerank,
     stats_text,
@@ -396,6 +398,51 @@ def test_pagerank__is_the_fixed_point(triples: list[tuple[int, int, int]]) -> No
 
 def test_pagerank__empty_graph() -> None:
     assert pagerank(nx.DiGraph()) == {}
+
+
+weighted = st.lists(
+    st.tuples(st.integers(0, 24), st.integers(0, 24), st.integers(1, 4)), max_size=80
+)
+
+
+@given(weighted, st.integers(0, 3))
+@settings(max_examples=300, deadline=None)
+def test_louvain__gives_exactly_what_networkx_gives(
+    triples: list[tuple[int, int, int]], seed: int
+) -> None:
+    pairs = sorted((u, v, w) for u, v, w in triples if u != v)
+    graph: nx.Graph[int] = nx.Graph()
+    graph.add_nodes_from(range(25))
+    for u, v, w in pairs:
+        if graph.has_edge(u, v):
+            graph.edges[u, v]["weight"] += w
+        else:
+            graph.add_edge(u, v, weight=w)
+    expected = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+    found = louvain(25, pairs, seed=seed)
+    assert sorted(found) == sorted(sorted(group) for group in expected)
+
+
+def test_louvain__on_a_generated_vault_matches_networkx() -> None:
+    """Hundreds of nodes and several levels: every move must be the one networkx makes."""
+    rng = random.Random(7)
+    triples = []
+    for u in range(600):
+        for _ in range(rng.choice((0, 1, 2, 3, 8))):
+            v = int(rng.paretovariate(1.2)) % 600 if rng.random() < 0.5 else rng.randrange(600)
+            if u != v:
+                triples.append((u, v, rng.randint(1, 3)))
+    pairs = sorted(triples)
+    graph: nx.Graph[int] = nx.Graph()
+    graph.add_nodes_from(range(600))
+    for u, v, w in pairs:
+        if graph.has_edge(u, v):
+            graph.edges[u, v]["weight"] += w
+        else:
+            graph.add_edge(u, v, weight=w)
+    for seed in (0, 1):
+        expected = nx.community.louvain_communities(graph, weight="weight", seed=seed)
+        assert sorted(louvain(600, pairs, seed=seed)) == sorted(sorted(g) for g in expected)
 
 
 @pytest.mark.slow
