@@ -313,21 +313,30 @@ def test_cache__note_from_another_path_is_never_reused(vault: Path, tmp_path: Pa
     assert all(link.source == "Plan.md" for link in plan.links)
 
 
-def test_cache__link_index_is_stored_and_read_back(
-    vault: Path, tmp_path: Path, trusted: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from wikigraph.resolve import VaultIndex
+def test_cache__link_index_finds_every_trailing_part_of_every_path(vault: Path) -> None:
+    """The index keys only file names; looking up any trailing part of a path (notes also
+    without ``.md``) gives exactly the files that end with it, as a table of every trailing
+    part would."""
+    from wikigraph.resolve import VaultIndex, name_key
 
-    cold = load(vault, tmp_path / "c")
-    built = VaultIndex.build(cold.files, cold.notes, cold.folders)
-    assert cold.index == built
-    warm = load(vault, tmp_path / "c")
-
-    def no_build(*args: object) -> object:
-        raise AssertionError("the index should come from the cache")
-
-    monkeypatch.setattr(VaultIndex, "build", no_build)
-    assert warm.index == built
+    loaded = reference(vault)
+    index = VaultIndex.build(loaded.files, loaded.notes, loaded.folders)
+    table: dict[str, set[str]] = {}
+    whole: dict[str, list[str]] = {}
+    for file in loaded.files:
+        key = name_key(file.path)
+        for variant in [key, key[:-3]] if file.is_note else [key]:
+            whole.setdefault(variant, []).append(file.path)
+            parts = variant.split("/")
+            for start in range(len(parts)):
+                table.setdefault("/".join(parts[start:]), set()).add(file.path)
+    assert table
+    for key, paths in table.items():
+        assert index.by_suffix.get(key) == tuple(sorted(paths)), key
+        assert index.by_path.get(key) == (tuple(whole[key]) if key in whole else None), key
+    for missing in ("nothing", "sub/nothing.md", "vault/plan", "an.md"):
+        assert index.by_suffix.get(missing) is None
+        assert missing not in index.by_path
 
 
 def test_cache__link_index_depends_only_on_paths_aliases_headings_and_blocks(

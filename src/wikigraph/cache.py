@@ -18,7 +18,7 @@ source of every module whose output is stored, the parsing libraries, the Python
 and the options that change results, so any of those changing means a fresh file; files
 unused for :data:`STALE_DAYS` days are removed. Each row carries a CRC of its data; a row
 that fails it, or a file SQLite cannot read, is ignored and rebuilt. The link index is
-stored too, under the fingerprint of everything it is built from. Two runs may share a
+not stored: built from the notes, it costs less than reading it back. Two runs may share a
 cache: SQLite serialises their writes, and a run that cannot write simply does not.
 Nothing here raises for a cache problem; errors only cost speed.
 """
@@ -28,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
-import functools
 import hashlib
 import importlib.util
 import marshal
@@ -46,10 +45,7 @@ from pathlib import Path
 
 from wikigraph.model import Link, Note, ResolvedLink, VaultFile
 
-if typing.TYPE_CHECKING:
-    from wikigraph.resolve import VaultIndex
-
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bump when the layout of the stored data changes."""
 RACY_NS = 2_000_000_000
 """A file changed (ctime) this close to when its fingerprint was stored is read again next
@@ -225,13 +221,6 @@ def _converters(hint: object) -> tuple[Encoder, Encoder] | None:
     return None
 
 
-@functools.cache
-def _index_codec() -> Codec:
-    from wikigraph.resolve import VaultIndex
-
-    return Codec(VaultIndex)
-
-
 NOTE_CODEC = Codec(Note)
 RESOLVED_CODEC = Codec(ResolvedLink, skip=1)
 """Resolved links are stored without their link, which the note already holds."""
@@ -258,7 +247,8 @@ def index_part(note: Note) -> bytes:
             note.aliases,
             tuple((heading.text, heading.level) for heading in note.headings),
             tuple(block.id for block in note.blocks),
-        )
+        ),
+        2,  # no references between objects: the same values always give the same bytes
     )
     return hashlib.blake2b(data, digest_size=16).digest()
 
@@ -268,8 +258,8 @@ def index_fingerprint(
 ) -> bytes:
     """The fingerprint of a link index: every path, every folder, every note's index part."""
     hasher = hashlib.blake2b(digest_size=16)
-    hasher.update(marshal.dumps(tuple((f.path, f.is_note) for f in files)))
-    hasher.update(marshal.dumps(tuple(folders)))
+    hasher.update(marshal.dumps(tuple((f.path, f.is_note) for f in files), 2))
+    hasher.update(marshal.dumps(tuple(folders), 2))
     for part in parts:
         hasher.update(part)
     return hasher.digest()
@@ -344,14 +334,7 @@ CREATE TABLE IF NOT EXISTS notes (
     resolved BLOB,
     crc INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (
-    name TEXT PRIMARY KEY,
-    key BLOB NOT NULL,
-    value BLOB NOT NULL,
-    crc INTEGER NOT NULL
-) WITHOUT ROWID;
 """
-_INDEX = "index"
 
 
 class ParseCache:
@@ -423,44 +406,6 @@ class ParseCache:
                 self.connection.executemany("DELETE FROM notes WHERE path = ?", removed)
         except sqlite3.OperationalError:
             return  # locked by another run for too long, or read-only: keep going uncached
-        except sqlite3.DatabaseError:
-            self._damaged()
-
-    def read_index(self, key: bytes) -> VaultIndex | None:
-        """The link index stored under the index fingerprint ``key``, if there is one."""
-        if self.connection is None:
-            return None
-        try:
-            row = self.connection.execute(
-                "SELECT key, value, crc FROM meta WHERE name = ?", (_INDEX,)
-            ).fetchone()
-        except sqlite3.DatabaseError:
-            self._damaged()
-            return None
-        if row is None or row[0] != key or row[2] != _crc(row[0], row[1]):
-            return None
-        try:
-            index: VaultIndex = _index_codec().decode(marshal.loads(row[1]))
-        except Exception:  # a damaged row
-            return None
-        return index
-
-    def write_index(self, key: bytes, index: VaultIndex) -> None:
-        """Store ``index`` under the index fingerprint ``key`` (replacing any other)."""
-        if self.connection is None:
-            return
-        try:
-            value = marshal.dumps(_index_codec().encode(index))
-        except ValueError:  # a field marshal cannot store: keep building the index
-            return
-        try:
-            with _transaction(self.connection):
-                self.connection.execute(
-                    "INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?)",
-                    (_INDEX, key, value, _crc(key, value)),
-                )
-        except sqlite3.OperationalError:
-            return
         except sqlite3.DatabaseError:
             self._damaged()
 

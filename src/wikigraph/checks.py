@@ -18,7 +18,7 @@ import json
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
@@ -895,9 +895,10 @@ class _Suggester:
         return None, None
 
 
-def _link_finding(
+def link_finding(
     link: Link, code: str, message: str, hint: tuple[str | None, str | None]
 ) -> _Finding:
+    """A finding about ``link``, at its place; ``hint`` is (hint, suggestion)."""
     return _Finding(
         link.source,
         link.line,
@@ -912,38 +913,40 @@ def _link_finding(
     )
 
 
-def _link_findings(vault: Vault, enabled: Mapping[str, Severity]) -> Iterator[_Finding]:
-    suggest = _Suggester(vault)
-    for resolved in vault.links:
-        link = resolved.link
-        if resolved.status is LinkStatus.EXTERNAL:
-            continue
+def link_findings(
+    resolved: ResolvedLink, suggest: Callable[[], _Suggester], enabled: Mapping[str, Severity]
+) -> Iterator[_Finding]:
+    """The findings of one resolved link, in the order the checks report them.
 
-        if resolved.status is LinkStatus.UNRESOLVED:
-            reason = resolved.reason or Unresolved.MISSING
-            code = _LINK_REASON_CODES[reason]
-            if code not in enabled:
-                continue
-            yield _link_finding(link, code, *_unresolved_message(resolved, suggest))
-            continue
-        if resolved.candidates and "ambiguous-link" in enabled:
-            yield _link_finding(
-                link, "ambiguous-link", _ambiguous_message(resolved), suggest.pinned(resolved)
-            )
-        if resolved.subpath_resolves is False:
-            target = resolved.target or link.source
-            where = "this note" if target == link.source else _quote(target)
-            subpath = link.subpath or ""
-            if resolved.subpath_kind is SubpathKind.BLOCK and "missing-block" in enabled:
-                message = f"{where} has no block {_quote('#' + subpath)}"
-                yield _link_finding(link, "missing-block", message, suggest.block(resolved))
-            elif resolved.subpath_kind is SubpathKind.HEADING and "missing-heading" in enabled:
-                message = f"{where} has no heading {_quote(subpath)}"
-                yield _link_finding(link, "missing-heading", message, suggest.heading(resolved))
+    ``suggest`` gives the suggester; it is called only when a finding needs a hint.
+    """
+    link = resolved.link
+    if resolved.status is LinkStatus.EXTERNAL:
+        return
+    if resolved.status is LinkStatus.UNRESOLVED:
+        reason = resolved.reason or Unresolved.MISSING
+        code = _LINK_REASON_CODES[reason]
+        if code in enabled:
+            yield link_finding(link, code, *_unresolved_message(resolved, suggest))
+        return
+    if resolved.candidates and "ambiguous-link" in enabled:
+        yield link_finding(
+            link, "ambiguous-link", _ambiguous_message(resolved), suggest().pinned(resolved)
+        )
+    if resolved.subpath_resolves is False:
+        target = resolved.target or link.source
+        where = "this note" if target == link.source else _quote(target)
+        subpath = link.subpath or ""
+        if resolved.subpath_kind is SubpathKind.BLOCK and "missing-block" in enabled:
+            message = f"{where} has no block {_quote('#' + subpath)}"
+            yield link_finding(link, "missing-block", message, suggest().block(resolved))
+        elif resolved.subpath_kind is SubpathKind.HEADING and "missing-heading" in enabled:
+            message = f"{where} has no heading {_quote(subpath)}"
+            yield link_finding(link, "missing-heading", message, suggest().heading(resolved))
 
 
 def _unresolved_message(
-    resolved: ResolvedLink, suggest: _Suggester
+    resolved: ResolvedLink, suggester: Callable[[], _Suggester]
 ) -> tuple[str, tuple[str | None, str | None]]:
     link = resolved.link
     reason = resolved.reason or Unresolved.MISSING
@@ -955,15 +958,16 @@ def _unresolved_message(
     if reason is Unresolved.FOLDER:
         return (
             f"{_quote(path)} is a folder; Obsidian links only to files",
-            suggest.folder(link),
+            suggester().folder(link),
         )
     if reason is Unresolved.ALIAS:
         owners = ", ".join(_quote(p) for p in resolved.alias_of)
         many = "notes " if len(resolved.alias_of) > 1 else ""
         return (
             f"{_quote(path)} is an alias of {many}{owners}; Obsidian does not resolve aliases",
-            suggest.alias(resolved),
+            suggester().alias(resolved),
         )
+    suggest = suggester()
     extension = _extension(path)
     kind = "file" if extension and extension in suggest.extensions and extension != "md" else "note"
     where = "at" if "/" in path.strip("/") or path.startswith(("/", "./", "../")) else "named"
@@ -980,19 +984,22 @@ def _ambiguous_message(resolved: ResolvedLink) -> str:
     )
 
 
-def _problem_findings(vault: Vault) -> Iterator[_Finding]:
-    for note in vault.checked_notes:
-        for problem in note.problems:
-            yield _Finding(
-                note.path,
-                problem.line,
-                problem.column,
-                problem.line,
-                problem.column,
-                problem.code,
-                problem.message,
-                severity=problem.severity,
-            )
+def note_problem_findings(note: Note) -> Iterator[_Finding]:
+    """The problems the parse found in a note, as findings."""
+    for problem in note.problems:
+        yield _Finding(
+            note.path,
+            problem.line,
+            problem.column,
+            problem.line,
+            problem.column,
+            problem.code,
+            problem.message,
+            severity=problem.severity,
+        )
+
+
+def _scan_problem_findings(vault: Vault) -> Iterator[_Finding]:
     rules = _exclude_rules(vault)
     for path, problems in vault.scan_problems.items():
         if path != ".obsidian/app.json" and rules.matches(path):
@@ -1036,39 +1043,70 @@ def _block_findings(notes: Iterable[Note]) -> Iterator[_Finding]:
                 first[key] = block.line
 
 
+def name_finding(path: str) -> _Finding | None:
+    """The ``unlinkable-name`` finding of the file at ``path``, if its name needs one."""
+    name = _basename(path)
+    match = _UNLINKABLE.search(name)
+    if match is None:
+        return None
+    shown = match.group().encode("unicode_escape").decode("ascii")
+    message = f"file name {_quote(name)} contains {_quote(shown)}, which links cannot hold"
+    return _Finding(path, 1, 1, 1, 1, "unlinkable-name", message, "rename the file")
+
+
 def _name_findings(vault: Vault) -> Iterator[_Finding]:
     for file in vault.files:
-        if file.excluded:
-            continue
-        name = _basename(file.path)
-        match = _UNLINKABLE.search(name)
-        if match is None:
-            continue
-        shown = match.group().encode("unicode_escape").decode("ascii")
-        message = f"file name {_quote(name)} contains {_quote(shown)}, which links cannot hold"
-        yield _Finding(file.path, 1, 1, 1, 1, "unlinkable-name", message, "rename the file")
+        if not file.excluded:
+            finding = name_finding(file.path)
+            if finding is not None:
+                yield finding
+
+
+def graph_target(resolved: ResolvedLink) -> str | None:
+    """The file a link joins its note to in the graph checks: resolved, and not itself."""
+    target = resolved.target
+    if resolved.status is not LinkStatus.RESOLVED or not target or target == resolved.link.source:
+        return None
+    return target
+
+
+ORPHAN_MESSAGE = "no links to or from other notes"
+UNUSED_MESSAGE = "no note links to it"
+
+
+def orphan_finding(path: str) -> _Finding:
+    """The ``orphan-note`` finding of the note at ``path``."""
+    return _Finding(path, 1, 1, 1, 1, "orphan-note", ORPHAN_MESSAGE)
+
+
+def unused_finding(path: str) -> _Finding | None:
+    """The ``unused-attachment`` finding of an unlinked, not excluded file at ``path``, if it
+    is a media file."""
+    if _extension(path) not in MEDIA_EXTENSIONS:
+        return None
+    return _Finding(path, 1, 1, 1, 1, "unused-attachment", UNUSED_MESSAGE)
 
 
 def _graph_findings(vault: Vault, enabled: Mapping[str, Severity]) -> Iterator[_Finding]:
     linked: set[str] = set()
     note_ends: set[str] = set()
     for resolved in vault.links:
-        source, target = resolved.link.source, resolved.target
-        if resolved.status is not LinkStatus.RESOLVED or not target or target == source:
+        target = graph_target(resolved)
+        if target is None:
             continue
         linked.add(target)
         if vault.index.is_note(target):
-            note_ends.update((source, target))
+            note_ends.update((resolved.link.source, target))
     if "orphan-note" in enabled:
         for note in vault.checked_notes:
             if note.parsed and note.path not in note_ends:
-                message = "no links to or from other notes"
-                yield _Finding(note.path, 1, 1, 1, 1, "orphan-note", message)
+                yield orphan_finding(note.path)
     if "unused-attachment" in enabled:
         for path in vault.attachments:
-            unused = path not in linked and path not in vault.excluded
-            if unused and _extension(path) in MEDIA_EXTENSIONS:
-                yield _Finding(path, 1, 1, 1, 1, "unused-attachment", "no note links to it")
+            if path not in linked and path not in vault.excluded:
+                finding = unused_finding(path)
+                if finding is not None:
+                    yield finding
 
 
 def _fingerprint(code: str, path: str, key: str, occurrence: int) -> str:
@@ -1090,6 +1128,154 @@ def _is_suppressed(finding: _Finding, notes: Mapping[str, Note]) -> bool:
     )
 
 
+def finding_order(finding: _Finding) -> tuple[str, int, int, str, str]:
+    """The order of findings, and so of diagnostics: path, line, column, code, message."""
+    return (finding.path, finding.line, finding.column, finding.code, finding.message)
+
+
+class Checker:
+    """The checks of one vault under one set of settings, in parts.
+
+    :func:`run_checks` uses it on the whole vault; :mod:`wikigraph.checkstate` uses the
+    same parts to check again only the notes that changed since the last run. The
+    suggestions index is built when the first finding needs a hint.
+
+    Raises:
+        ConfigError: an unknown check name, or a baseline file that cannot be read.
+    """
+
+    def __init__(self, settings: Settings, vault: Callable[[], Vault]) -> None:
+        self.settings = settings
+        self._vault_source = vault
+        self.enabled = enabled_checks(settings)
+        self.accepted = (
+            read_baseline(settings.baseline) if settings.baseline is not None else frozenset()
+        )
+        self.configured = {code.strip().lower() for code in settings.severity}
+
+    @cached_property
+    def vault(self) -> Vault:
+        """The vault checked, or the part of it that suggestions and the graph need."""
+        return self._vault_source()
+
+    @cached_property
+    def suggest(self) -> _Suggester:
+        """Finds the "did you mean" of broken links, headings and blocks."""
+        return _Suggester(self.vault)
+
+    @property
+    def graph(self) -> bool:
+        """Whether a check that depends on every link of the vault (the graph) is on."""
+        return "orphan-note" in self.enabled or "unused-attachment" in self.enabled
+
+    def link_findings(self, resolved: ResolvedLink) -> list[_Finding]:
+        """The findings of one resolved link of a checked note."""
+        return list(link_findings(resolved, self._suggester, self.enabled))
+
+    def _suggester(self) -> _Suggester:
+        return self.suggest
+
+    def note_findings(self, note: Note, link_findings: Iterable[_Finding]) -> list[_Finding]:
+        """The findings of a checked note: those of its links (given), of its problems, its
+        block ids and its name, in the order :meth:`findings` has them (not the graph's)."""
+        findings = list(link_findings)
+        findings.extend(note_problem_findings(note))
+        if "duplicate-block-id" in self.enabled:
+            findings.extend(_block_findings((note,)))
+        if "unlinkable-name" in self.enabled:
+            finding = name_finding(note.path)
+            if finding is not None:
+                findings.append(finding)
+        return findings
+
+    def findings(
+        self, on_link: Callable[[ResolvedLink, list[_Finding]], None] | None = None
+    ) -> list[_Finding]:
+        """Every finding of the vault, sorted (see :func:`finding_order`); ``on_link`` is
+        told each link's findings."""
+        vault, enabled = self.vault, self.enabled
+        findings: list[_Finding] = []
+        for resolved in vault.links:
+            found = self.link_findings(resolved)
+            if on_link is not None:
+                on_link(resolved, found)
+            findings.extend(found)
+        findings.extend(f for note in vault.checked_notes for f in note_problem_findings(note))
+        findings.extend(_scan_problem_findings(vault))
+        if "duplicate-block-id" in enabled:
+            findings.extend(_block_findings(vault.checked_notes))
+        if "unlinkable-name" in enabled:
+            findings.extend(_name_findings(vault))
+        findings.extend(_graph_findings(vault, enabled))
+        findings.sort(key=finding_order)
+        return findings
+
+    def settle(
+        self, findings: Iterable[_Finding], notes: Mapping[str, Note]
+    ) -> tuple[list[Diagnostic], dict[str, list[int]]]:
+        """Turn sorted findings into diagnostics: drop duplicates and checks that are off,
+        give each its fingerprint and severity, hide the suppressed and baselined ones.
+
+        Returns the diagnostics and, per path, how many were [suppressed, baselined]. Each
+        path is settled on its own, so the findings of some paths give the same result as
+        those paths' part of the whole vault's findings.
+        """
+        enabled, configured = self.enabled, self.configured
+        occurrences: Counter[tuple[str, str, str]] = Counter()
+        seen: set[tuple[str, int, int, str, str]] = set()
+        diagnostics: list[Diagnostic] = []
+        hidden: dict[str, list[int]] = {}
+        for finding in findings:
+            if finding.code not in enabled:
+                continue
+            identity = (finding.path, finding.line, finding.column, finding.code, finding.message)
+            if identity in seen:
+                continue
+            seen.add(identity)
+            group = (finding.code, finding.path, finding.key)
+            fingerprint = _fingerprint(*group, occurrences[group])
+            occurrences[group] += 1
+            if _is_suppressed(finding, notes):
+                hidden.setdefault(finding.path, [0, 0])[0] += 1
+                continue
+            if fingerprint in self.accepted:
+                hidden.setdefault(finding.path, [0, 0])[1] += 1
+                continue
+            severity = enabled[finding.code]
+            if finding.severity and not configured & {finding.code, "all"}:
+                severity = Severity(finding.severity)
+            diagnostics.append(
+                Diagnostic(
+                    path=finding.path,
+                    line=finding.line,
+                    column=finding.column,
+                    end_line=finding.end_line,
+                    end_column=finding.end_column,
+                    severity=severity,
+                    code=finding.code,
+                    message=finding.message,
+                    hint=finding.hint,
+                    suggestion=finding.suggestion,
+                    fingerprint=fingerprint,
+                )
+            )
+        return diagnostics, hidden
+
+    def result(
+        self, diagnostics: Sequence[Diagnostic], hidden: Mapping[str, Sequence[int]]
+    ) -> CheckResult:
+        """The result of the whole vault from its settled diagnostics."""
+        checked = self.vault.checked_notes
+        return CheckResult(
+            diagnostics=tuple(diagnostics),
+            notes=len(checked),
+            note_paths=tuple(sorted(note.path for note in checked)),
+            checks=self.enabled,
+            baselined=sum(counts[1] for counts in hidden.values()),
+            suppressed=sum(counts[0] for counts in hidden.values()),
+        )
+
+
 def run_checks(vault: Vault, settings: Settings | None = None) -> CheckResult:
     """Run the enabled checks over ``vault``; hide suppressed and baselined findings.
 
@@ -1100,65 +1286,8 @@ def run_checks(vault: Vault, settings: Settings | None = None) -> CheckResult:
     Raises:
         ConfigError: an unknown check name, or a baseline file that cannot be read.
     """
-    settings = settings if settings is not None else vault.settings
-    enabled = enabled_checks(settings)
-    accepted = read_baseline(settings.baseline) if settings.baseline is not None else frozenset()
-    findings: list[_Finding] = [*_link_findings(vault, enabled), *_problem_findings(vault)]
-    if "duplicate-block-id" in enabled:
-        findings.extend(_block_findings(vault.checked_notes))
-    if "unlinkable-name" in enabled:
-        findings.extend(_name_findings(vault))
-    findings.extend(_graph_findings(vault, enabled))
-    findings.sort(key=lambda f: (f.path, f.line, f.column, f.code, f.message))
-
-    occurrences: Counter[tuple[str, str, str]] = Counter()
-    seen: set[tuple[str, int, int, str, str]] = set()
-    diagnostics: list[Diagnostic] = []
-    suppressed = baselined = 0
-    notes = vault.note_by_path
-    configured = {code.strip().lower() for code in settings.severity}
-    for finding in findings:
-        if finding.code not in enabled:
-            continue
-        identity = (finding.path, finding.line, finding.column, finding.code, finding.message)
-        if identity in seen:
-            continue
-        seen.add(identity)
-        group = (finding.code, finding.path, finding.key)
-        fingerprint = _fingerprint(*group, occurrences[group])
-        occurrences[group] += 1
-        if _is_suppressed(finding, notes):
-            suppressed += 1
-            continue
-        if fingerprint in accepted:
-            baselined += 1
-            continue
-        severity = enabled[finding.code]
-        if finding.severity and not configured & {finding.code, "all"}:
-            severity = Severity(finding.severity)
-        diagnostics.append(
-            Diagnostic(
-                path=finding.path,
-                line=finding.line,
-                column=finding.column,
-                end_line=finding.end_line,
-                end_column=finding.end_column,
-                severity=severity,
-                code=finding.code,
-                message=finding.message,
-                hint=finding.hint,
-                suggestion=finding.suggestion,
-                fingerprint=fingerprint,
-            )
-        )
-    return CheckResult(
-        diagnostics=tuple(diagnostics),
-        notes=len(vault.checked_notes),
-        note_paths=tuple(sorted(note.path for note in vault.checked_notes)),
-        checks=enabled,
-        baselined=baselined,
-        suppressed=suppressed,
-    )
+    checker = Checker(settings if settings is not None else vault.settings, lambda: vault)
+    return checker.result(*checker.settle(checker.findings(), vault.note_by_path))
 
 
 # --- baseline ---------------------------------------------------------------------------

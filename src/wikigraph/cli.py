@@ -16,9 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wikigraph import __version__
-from wikigraph.config import Settings, load_settings
+from wikigraph.config import DEFAULT_VAULT, Settings, load_settings
 from wikigraph.errors import OutputError, WikigraphError
-from wikigraph.vault import DEFAULT_VAULT, Vault, load_vault
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from wikigraph.vault import Vault
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -72,6 +75,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 def vault_from_args(args: argparse.Namespace, settings: Settings | None = None) -> Vault:
     """Load the vault named on the command line (or in the settings)."""
     from wikigraph.progress import load_progress
+    from wikigraph.vault import load_vault
 
     settings = settings if settings is not None else settings_from_args(args)
     # The vault lives until the command ends and holds no reference cycles: freeze it, so

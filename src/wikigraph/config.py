@@ -7,9 +7,7 @@ with a message that names the file, the key and what is allowed.
 
 from __future__ import annotations
 
-import difflib
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,6 +17,8 @@ from wikigraph.errors import ConfigError
 SEVERITIES = ("error", "warning", "info")
 COLOR_MODES = ("folder", "tag", "community", "obsidian")
 DEFAULT_MAX_NOTE_SIZE = 10_000_000
+DEFAULT_VAULT = Path("notes")
+"""The vault when neither the command line nor the configuration names one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +130,8 @@ def settings_from_table(table: Mapping[str, object], *, base: Path, origin: str)
     values: dict[str, object] = {}
     for key, raw in table.items():
         if key not in _KEYS:
+            import difflib
+
             close = difflib.get_close_matches(key, list(_KEYS), n=1)
             hint = f' (did you mean "{close[0]}"?)' if close else ""
             known = ", ".join(sorted(_KEYS))
@@ -146,6 +148,8 @@ def settings_from_table(table: Mapping[str, object], *, base: Path, origin: str)
 
 
 def _read_toml(path: Path) -> dict[str, object]:
+    import tomllib  # only when there is a file to read
+
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -27,10 +27,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, overload
 
 from wikigraph.model import (
+    Block,
+    Heading,
     Link,
     LinkStatus,
     Note,
@@ -94,63 +97,166 @@ class _HeadingEntry:
     level: int
 
 
+_Raw = TypeVar("_Raw")
+_Value = TypeVar("_Value")
+
+
+class PerNote(Mapping[str, _Value]):
+    """A mapping from note path to a value made, on first use, from the note's raw data.
+
+    The link index needs each note's heading keys and block ids only for notes that links
+    point into with ``#``; making them all up front would cost time and memory for every
+    note of the vault.
+    """
+
+    __slots__ = ("_convert", "_made", "_raw")
+
+    def __init__(self, raw: Mapping[str, _Raw], convert: Callable[[_Raw], _Value]) -> None:
+        self._raw = raw
+        self._convert = convert
+        self._made: dict[str, _Value] = {}
+
+    def __getitem__(self, path: str) -> _Value:
+        try:
+            return self._made[path]
+        except KeyError:
+            value = self._made[path] = self._convert(self._raw[path])
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def heading_entries(headings: Iterable[Heading]) -> tuple[_HeadingEntry, ...]:
+    """A note's headings as the index compares them: key and level, in order."""
+    return tuple([_HeadingEntry(heading_key(h.text), h.level) for h in headings])
+
+
+def block_keys(blocks: Iterable[Block]) -> frozenset[str]:
+    """A note's block ids as the index compares them."""
+    return frozenset([b.id.lower() for b in blocks])
+
+
+def _last_part(key: str) -> str:
+    return key.rpartition("/")[2]
+
+
+class _ByName:
+    """Files found through :attr:`VaultIndex.by_name`, for a key of a whole or trailing path."""
+
+    __slots__ = ("_index", "_suffix")
+
+    def __init__(self, index: VaultIndex, suffix: bool) -> None:
+        self._index = index
+        self._suffix = suffix
+
+    @overload
+    def get(self, key: str) -> tuple[str, ...] | None: ...
+
+    @overload
+    def get(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]: ...
+
+    def get(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...] | None:
+        """The files whose key (notes: also without ``.md``) is ``key``, or ends with
+        ``/key`` when looking up trailing parts; sorted by path."""
+        name = _last_part(key)
+        paths = self._index.by_name.get(name)
+        if not paths:
+            return default
+        keys = self._index.keys
+        tail = "/" + key
+        found = []
+        for path in paths:
+            full = keys[path]
+            if _last_part(full) != name:  # matched by the name without .md
+                full = full[:-3]
+            if full == key or (self._suffix and full.endswith(tail)):
+                found.append(path)
+        return tuple(found) if found else default
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+
 @dataclass(frozen=True)
 class VaultIndex:
-    """Everything a link can be matched against, keyed by :func:`name_key`."""
+    """Everything a link can be matched against, keyed by :func:`name_key`.
 
-    by_suffix: Mapping[str, tuple[str, ...]]
-    """Every trailing part of every path (``a/b/n.md``, ``b/n.md``, ``n.md``; notes also without
-    ``.md``) mapped to the files that end with it."""
-    by_path: Mapping[str, tuple[str, ...]]
-    """Full vault paths (notes also without ``.md``); several only when names differ in case."""
+    Only the last part of each path is a key (:attr:`by_name`); a lookup by a longer path
+    filters the files of that name by their whole key (:attr:`keys`). This holds one entry
+    per file instead of one per trailing part of every path.
+    """
+
+    by_name: Mapping[str, tuple[str, ...]]
+    """The last part of every file's key (notes also without ``.md``: ``n.md`` and ``n``)
+    mapped to the files whose key ends with it, sorted by path."""
+    keys: Mapping[str, str]
+    """Every file's path mapped to its key (:func:`name_key` of the path)."""
     folders: frozenset[str]
     """Every trailing part of every folder path."""
     aliases: Mapping[str, tuple[str, ...]]
     headings: Mapping[str, tuple[_HeadingEntry, ...]]
+    """Each note's headings (see :func:`heading_entries`), made on first use."""
     blocks: Mapping[str, frozenset[str]]
+    """Each note's block ids (see :func:`block_keys`), made on first use."""
     notes: frozenset[str]
 
     @classmethod
     def build(
         cls, files: Iterable[VaultFile], notes: Iterable[Note], folders: Iterable[str]
     ) -> VaultIndex:
-        by_suffix: dict[str, list[str]] = {}
-        by_path: dict[str, list[str]] = {}
-        note_paths: set[str] = set()
+        by_name: dict[str, list[str]] = {}
+        keys: dict[str, str] = {}
+        note_paths: list[str] = []
         for file in sorted(files, key=lambda f: f.path):
-            key = name_key(file.path)
-            keys = [key]
+            key = keys[file.path] = name_key(file.path)
+            name = _last_part(key)
+            by_name.setdefault(name, []).append(file.path)
             if file.is_note:
-                note_paths.add(file.path)
-                keys.append(key[:-3])
-            for variant in keys:
-                by_path.setdefault(variant, []).append(file.path)
-                parts = variant.split("/")
-                for start in range(len(parts)):
-                    by_suffix.setdefault("/".join(parts[start:]), []).append(file.path)
+                note_paths.append(file.path)
+                by_name.setdefault(name[:-3], []).append(file.path)
         folder_keys: set[str] = set()
         for folder in folders:
             parts = name_key(folder).split("/")
             folder_keys.update("/".join(parts[start:]) for start in range(len(parts)))
         aliases: dict[str, list[str]] = {}
-        headings: dict[str, tuple[_HeadingEntry, ...]] = {}
-        blocks: dict[str, frozenset[str]] = {}
+        headings: dict[str, tuple[Heading, ...]] = {}
+        blocks: dict[str, tuple[Block, ...]] = {}
         for note in notes:
             for alias in note.aliases:
                 aliases.setdefault(name_key(alias.strip()), []).append(note.path)
-            headings[note.path] = tuple(
-                _HeadingEntry(heading_key(h.text), h.level) for h in note.headings
-            )
-            blocks[note.path] = frozenset(b.id.lower() for b in note.blocks)
+            headings[note.path] = note.headings
+            blocks[note.path] = note.blocks
         return cls(
-            by_suffix={k: tuple(sorted(set(v))) for k, v in by_suffix.items()},
-            by_path={k: tuple(v) for k, v in by_path.items()},
+            by_name={k: tuple(v) for k, v in by_name.items()},
+            keys=keys,
             folders=frozenset(folder_keys),
             aliases={k: tuple(sorted(set(v))) for k, v in aliases.items()},
-            headings=headings,
-            blocks=blocks,
+            headings=PerNote(headings, heading_entries),
+            blocks=PerNote(blocks, block_keys),
             notes=frozenset(note_paths),
         )
+
+    @property
+    def by_suffix(self) -> _ByName:
+        """Files by any trailing part of their key (``a/b/n.md``, ``b/n.md``, ``n.md``;
+        notes also without ``.md``)."""
+        return _ByName(self, suffix=True)
+
+    @property
+    def by_path(self) -> _ByName:
+        """Files by their whole key (notes also without ``.md``); several only when names
+        differ in case."""
+        return _ByName(self, suffix=False)
 
     def file_at(self, path: str) -> str | None:
         """The file at vault path ``path`` (any case, ``.md`` optional), if there is one."""

@@ -34,7 +34,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wikigraph.config import Settings, load_settings
+from wikigraph.config import DEFAULT_VAULT, Settings, load_settings
 from wikigraph.errors import ConfigError
 from wikigraph.model import Note, Problem, ResolvedLink, VaultFile
 
@@ -43,8 +43,6 @@ if TYPE_CHECKING:
 
     from wikigraph.cache import Entry, ParseCache, Update
     from wikigraph.resolve import VaultIndex
-
-DEFAULT_VAULT = Path("notes")
 
 LoadProgress = Callable[[str, int, int], None]
 """Told ``(stage, done, total)`` as loading goes on; stages are ``parse`` and ``resolve``."""
@@ -154,43 +152,23 @@ def _collector_paused() -> Iterator[None]:
 
 
 class _IndexSource:
-    """The vault's link index, made once: read from the cache when it was stored for the
-    same index fingerprint, else built (and stored for the next run)."""
+    """The vault's link index, built once, when first needed."""
 
     def __init__(
-        self,
-        settings: Settings,
-        root: Path,
-        key: bytes,
-        files: tuple[VaultFile, ...],
-        notes: tuple[Note, ...],
-        folders: tuple[str, ...],
+        self, files: tuple[VaultFile, ...], notes: tuple[Note, ...], folders: tuple[str, ...]
     ) -> None:
-        self.settings = settings
-        self.root = root
-        self.key = key
         self.files = files
         self.notes = notes
         self.folders = folders
         self.index: VaultIndex | None = None
 
-    def __call__(self, cache: ParseCache | None = None) -> VaultIndex:
-        if self.index is not None:
-            return self.index
-        with _collector_paused(), contextlib.ExitStack() as cleanup:
-            if cache is None:
-                cache = _open_cache(self.settings, self.root)
-                if cache is not None:
-                    cleanup.callback(cache.close)
-            index = cache.read_index(self.key) if cache is not None else None
-            if index is None:
-                from wikigraph.resolve import VaultIndex
+    def __call__(self) -> VaultIndex:
+        if self.index is None:
+            from wikigraph.resolve import VaultIndex
 
-                index = VaultIndex.build(self.files, self.notes, self.folders)
-                if cache is not None:
-                    cache.write_index(self.key, index)
-        self.index = index
-        return index
+            with _collector_paused():
+                self.index = VaultIndex.build(self.files, self.notes, self.folders)
+        return self.index
 
 
 def _open_cache(settings: Settings, root: Path) -> ParseCache | None:
@@ -262,13 +240,12 @@ def _read(
 def _resolve(
     loaded: Sequence[_Loaded],
     source: _IndexSource,
-    cache: ParseCache | None,
+    index_key: bytes,
     settings: Settings,
     progress: LoadProgress | None,
     counts: dict[str, int],
 ) -> None:
     """Resolve every checked note's links, reusing cached resolutions where they still hold."""
-    index_key = source.key
     from wikigraph.cache import decode_resolved
 
     pending: list[_Loaded] = []
@@ -288,7 +265,7 @@ def _resolve(
 
     if progress is not None:
         progress("resolve", 0, len(pending))
-    index = source(cache)
+    index = source()
     found = resolve_links(
         [item.note for item in pending], index, ResolveOptions(alias_links=settings.alias_links)
     )
@@ -376,8 +353,8 @@ def load_vault(
         ]
         notes = tuple(item.note for item in loaded)
         index_key = index_fingerprint(scan.files, scan.folders, parts)
-        source = _IndexSource(settings, root, index_key, scan.files, notes, scan.folders)
-        _resolve(loaded, source, cache, settings, progress, counts)
+        source = _IndexSource(scan.files, notes, scan.folders)
+        _resolve(loaded, source, index_key, settings, progress, counts)
         if cache is not None:
             _store(cache, loaded, stored, parts, index_key)
     # Notes come sorted by path and each note's resolutions by (line, column), as
