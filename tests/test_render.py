@@ -138,6 +138,7 @@ def test_render__page_is_one_utf8_document_with_every_node(basic: tuple[Vault, s
         "wg-data-edges",
         "wg-data-meta",
         "wg-data-panels",
+        "wg-data-previews",
         "wg-data-stats",
     }
     labels = sorted(node["label"] for node in blocks["wg-data-nodes"])
@@ -232,15 +233,16 @@ def test_graph_view__colour_modes_and_toggles_follow_graph_json(basic: tuple[Vau
 
 
 def test_graph_view__panels_carry_problems_and_bound_previews(fixture_vault: Any) -> None:
-    from wikigraph.preview import PreviewRenderer
+    from wikigraph.preview import PreviewRenderer, preview_text
     from wikigraph.render import PageProblem
 
     vault = _load(fixture_vault("view-basic"))
     home = vault.note_by_path["Home.md"]
+    tree = PreviewRenderer().render(home.excerpt)
     inputs = PageInputs(
         positions={},
         problems={"Home.md": [PageProblem(9, 1, "error", "broken-link", "no note")]},
-        previews={"Home.md": PreviewRenderer().render(home.excerpt)},
+        previews={"Home.md": preview_text(tree)},
     )
     view = graph_view(vault, inputs)
     paths = view.meta["paths"]
@@ -248,6 +250,8 @@ def test_graph_view__panels_carry_problems_and_bound_previews(fixture_vault: Any
     panel = view.panels[paths.index("Home.md")]
     assert isinstance(panel, dict)
     assert panel["problems"] == [[9, 1, "error", "broken-link", "no note"]]
+    assert json.loads(str(view.previews[paths.index("Home.md")])) == tree
+    assert [p for p in view.previews if p is not None] == [view.previews[paths.index("Home.md")]]
     # Each link of the preview, as written, leads to a node of the graph.
     assert {ref: paths[node] for ref, node in panel["refs"].items()} == {
         "Projects/Plan": "Projects/Plan.md",
@@ -266,12 +270,49 @@ def test_graph_view__physics_only_for_small_vaults(fixture_vault: Any) -> None:
     assert PHYSICS_MAX_NODES >= 500
 
 
+def _plain(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 def test_render_page__data_round_trips(basic: tuple[Vault, str]) -> None:
     vault, _ = basic
     view = build_page(vault).view
     blocks = _blocks(render_page(view))
-    assert blocks["wg-data-nodes"] == view.nodes
+    assert blocks["wg-data-nodes"] == items_from_columns(_plain(view.nodes))
+    assert blocks["wg-data-edges"] == items_from_columns(_plain(view.edges))
+    assert blocks["wg-data-meta"] == _plain(view.meta)
     assert blocks["wg-data-panels"] == view.panels
+    assert blocks["wg-data-previews"] == [
+        None if p is None else json.loads(p) for p in view.previews
+    ]
+
+
+def test_render_page__written_page_is_the_rendered_page(
+    basic: tuple[Vault, str], tmp_path: Path
+) -> None:
+    vault, page = basic
+    built = build_page(vault)
+    built.write(tmp_path / "out" / "graph.html")
+    written = (tmp_path / "out" / "graph.html").read_text(encoding="utf-8")
+    assert _blocks(written) == _blocks(page)
+    assert list(tmp_path.joinpath("out").iterdir()) == [tmp_path / "out" / "graph.html"]
+
+
+def test_render_page__large_columns_are_written_in_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    import wikigraph.render
+
+    monkeypatch.setattr(wikigraph.render, "_ARRAY_SLICE", 3)
+    values = np.arange(10)
+    pieces = list(wikigraph.render.json_pieces({"a": values, "b": {"c": values[:2]}, "d": "<"}))
+    assert len(pieces) > 4
+    assert json.loads("".join(pieces)) == {"a": list(range(10)), "b": {"c": [0, 1]}, "d": "<"}
+    assert "<" not in "".join(pieces)
 
 
 def test_graph_view__huge_vaults_start_in_a_local_graph(

@@ -362,6 +362,45 @@ def table_graph(table: GraphTable, notes: Sequence[Note]) -> nx.DiGraph[str]:
     return graph
 
 
+def graph_table_of(graph: nx.DiGraph[str]) -> GraphTable:
+    """The :class:`GraphTable` of a typed graph (one made by :func:`build_graph`, or alike).
+
+    Nodes without a ``kind`` count as notes; link tallies are empty (the graph has no links).
+    """
+    ids = tuple(graph)
+    index = {node: i for i, node in enumerate(ids)}
+    kinds = [_KIND_CODE.get(str(data.get("kind", NOTE)), 0) for data in graph.nodes.values()]
+    titles = tuple(str(data.get("title", node)) for node, data in graph.nodes(data=True))
+    reasons = {
+        index[node]: str(data.get("reason", "missing"))
+        for node, data in graph.nodes(data=True)
+        if data.get("kind") == UNRESOLVED
+    }
+    known: dict[tuple[tuple[str, int], ...], int] = {}
+    rows = []
+    for u, v, data in graph.edges(data=True):
+        combo = tuple((str(k), int(n)) for k, n in dict(data.get("kinds") or {}).items())
+        rows.append(
+            (index[u], index[v], int(data.get("count", 1)), known.setdefault(combo, len(known)))
+        )
+    columns = np.array(rows, dtype=np.int32).reshape(-1, 4)
+    return GraphTable(
+        ids=ids,
+        kinds=np.array(kinds, dtype=np.int8),
+        titles=titles,
+        reasons=reasons,
+        notes=sum(1 for kind in kinds if kind == _KIND_CODE[NOTE]),
+        source=columns[:, 0].copy(),
+        target=columns[:, 1].copy(),
+        count=columns[:, 2].copy(),
+        combo=columns[:, 3].copy(),
+        combos=tuple(known),
+        link_kinds={},
+        link_statuses={},
+        link_total=0,
+    )
+
+
 def nodes_of_kind(graph: nx.DiGraph[str], kind: str) -> list[str]:
     """The nodes of one kind, in graph order."""
     return [node for node, data in graph.nodes(data=True) if data.get("kind") == kind]

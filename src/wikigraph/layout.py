@@ -21,13 +21,16 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import numpy.typing as npt
 
 from wikigraph.files import write_atomic
-from wikigraph.graph import TAG
+from wikigraph.graph import NODE_KINDS, TAG, GraphTable
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -273,18 +276,30 @@ def compute_layout(
     source = np.array([p[0] for p in pairs], dtype=np.int64)
     target = np.array([p[1] for p in pairs], dtype=np.int64)
     weight = np.array([p[2] for p in pairs], dtype=np.float64)
+    return _layout(ids, source, target, weight, previous, seed)
+
+
+def _layout(
+    ids: Sequence[str],
+    source: IntArray,
+    target: IntArray,
+    weight: FloatArray,
+    previous: Layout | None,
+    seed: int,
+) -> Layout:
+    """:func:`compute_layout` of sorted ``ids`` and edges sorted by (source, target)."""
     count = len(ids)
     if count == 0:
         return Layout(positions={})
     old = previous.positions if previous is not None else {}
-    known = {index[node]: xy for node, xy in old.items() if node in index}
-    if previous is not None and len(known) == count:
+    if previous is not None and all(node in old for node in ids):
         positions = {n: (round(old[n][0], 1), round(old[n][1], 1)) for n in ids}
         return Layout(positions=positions, scale=previous.scale, reused=count)
+    known = {i: old[node] for i, node in enumerate(ids) if node in old}
     if previous is None or len(known) < (1 - RELAYOUT_SHARE) * count or previous.scale <= 0:
         known = {}
     neighbours: list[list[int]] = [[] for _ in ids]
-    for a, b, _ in pairs:
+    for a, b in zip(source.tolist(), target.tolist(), strict=True):
         neighbours[a].append(b)
         neighbours[b].append(a)
     model = _ForceModel(count, source, target, weight)
@@ -386,19 +401,39 @@ def graph_layout(graph: nx.DiGraph[str], cache_dir: Path | None = None, *, seed:
     stay out of the force model (a tag on every note would pull everything together) and
     are placed beside the notes that carry them.
     """
-    kinds: dict[str, object] = {node: data.get("kind") for node, data in graph.nodes(data=True)}
-    tags = sorted(node for node, kind in kinds.items() if kind == TAG)
-    forced = [node for node, kind in kinds.items() if kind != TAG]
-    edges = [(a, b, 1.0) for a, b in graph.edges if kinds.get(b) != TAG and kinds.get(a) != TAG]
+    from wikigraph.graph import graph_table_of
+
+    return table_layout(graph_table_of(graph), cache_dir, seed=seed)
+
+
+def table_layout(table: GraphTable, cache_dir: Path | None = None, *, seed: int = 0) -> Layout:
+    """:func:`graph_layout` of the graph as a :class:`~wikigraph.graph.GraphTable`."""
+    ids = table.ids
+    tag = NODE_KINDS.index(TAG)
+    is_tag = table.kinds == tag
+    forced = np.flatnonzero(~is_tag).tolist()
+    forced.sort(key=ids.__getitem__)
+    number = np.full(table.size, -1, dtype=np.int64)
+    number[forced] = np.arange(len(forced))
+    keep = ~is_tag[table.source] & ~is_tag[table.target] & (table.source != table.target)
+    source = number[table.source[keep]]
+    target = number[table.target[keep]]
+    order = np.lexsort((target, source))
+    source, target = source[order], target[order]
     previous = read_cached_layout(cache_dir)
-    layout = compute_layout(forced, edges, previous=previous, seed=seed)
+    layout = _layout([ids[i] for i in forced], source, target, np.ones(len(source)), previous, seed)
     stale = previous is not None and len(previous.positions) > 2 * len(forced) + 100
     if layout.iterations or stale:
         write_cached_layout(cache_dir, layout)
     positions = dict(layout.positions)
-    positions.update(
-        place_around(positions, {tag: sorted(graph.predecessors(tag)) for tag in tags}, seed=seed)
-    )
+    into_tag = is_tag[table.target]
+    members: dict[str, list[str]] = {ids[i]: [] for i in np.flatnonzero(is_tag).tolist()}
+    member_of = table.source[into_tag]
+    for member, node in sorted(
+        zip(number[member_of].tolist(), table.target[into_tag].tolist(), strict=True)
+    ):
+        members[ids[node]].append(ids[forced[member]])
+    positions.update(place_around(positions, members, seed=seed))
     return Layout(
         positions=positions, scale=layout.scale, reused=layout.reused, iterations=layout.iterations
     )

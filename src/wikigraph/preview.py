@@ -26,6 +26,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -188,25 +189,102 @@ def preview_refs(tree: Sequence[PreviewNode]) -> Iterator[list[object]]:
             yield from preview_refs(node[2:])
 
 
-CACHE_FILE = "previews.json"
-CACHE_VERSION = 2
+CACHE_FILE = "previews.txt"
+CACHE_HEADER = "wikigraph previews 3"
+"""The first line of the cache file; then a line per preview: key, refs and tree, tab-separated."""
+_OLD_CACHE_FILES = ("previews.json",)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewText:
+    """A preview tree as compact JSON text, and the links it holds."""
+
+    tree: str
+    """The tree as JSON (``json.dumps`` without spaces; not yet made safe for a page)."""
+    refs: tuple[str, ...]
+    """The ``ref`` of every ``a`` element, in document order."""
+
+
+def preview_text(tree: Sequence[PreviewNode]) -> PreviewText:
+    """The :class:`PreviewText` of a preview tree."""
+    refs = []
+    for element in preview_refs(tree):
+        attributes = element[1]
+        if isinstance(attributes, dict):
+            refs.append(str(attributes.get("ref")))
+    return PreviewText(_dumps(tree), tuple(refs))
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _excerpt_key(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def _read_cache(cache_dir: Path | None) -> dict[str, object]:
+def _read_cache(cache_dir: Path | None) -> dict[str, tuple[str, str]]:
+    """Cached ``(refs, tree)`` JSON texts by excerpt key; empty when unreadable."""
     if cache_dir is None:
         return {}
     try:
-        data = json.loads((cache_dir / CACHE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = (cache_dir / CACHE_FILE).read_bytes().decode("utf-8", "surrogatepass")
+    except (OSError, UnicodeDecodeError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+    lines = data.split("\n")
+    if lines[0] != CACHE_HEADER:
         return {}
-    entries = data.get("previews")
-    return entries if isinstance(entries, dict) else {}
+    entries: dict[str, tuple[str, str]] = {}
+    for line in lines[1:]:
+        parts = line.split("\t")
+        if len(parts) == 3:
+            entries[parts[0]] = (parts[1], parts[2])
+    return entries
+
+
+def _cached(refs: str, tree: str) -> PreviewText | None:
+    """A cache entry as a :class:`PreviewText`, or None when it does not hold one."""
+    try:
+        found = json.loads(refs)
+    except ValueError:
+        return None
+    if not isinstance(found, list) or not all(isinstance(ref, str) for ref in found):
+        return None
+    if not tree.startswith("[") or not tree.endswith("]"):
+        return None
+    return PreviewText(tree, tuple(found))
+
+
+def preview_texts(notes: Iterable[Note], cache_dir: Path | None = None) -> dict[str, PreviewText]:
+    """The preview of every note with an excerpt (:func:`shorten`-ed), as JSON text, reusing
+    what the cache in ``cache_dir`` holds (and storing what it did not)."""
+    cached = _read_cache(cache_dir)
+    renderer: PreviewRenderer | None = None
+    kept: dict[str, PreviewText] = {}
+    previews: dict[str, PreviewText] = {}
+    fresh = 0
+    for note in notes:
+        if not note.excerpt:
+            continue
+        text = shorten(note.excerpt)
+        key = _excerpt_key(text)
+        found = kept.get(key)
+        if found is None:
+            entry = cached.get(key)
+            found = _cached(*entry) if entry is not None else None
+            if found is None:
+                if renderer is None:
+                    renderer = PreviewRenderer()
+                found = preview_text(renderer.render(text))
+                fresh += 1
+            kept[key] = found
+        previews[note.path] = found
+    if cache_dir is not None and (fresh or len(kept) != len(cached)):
+        lines = [CACHE_HEADER]
+        lines += [f"{key}\t{_dumps(list(p.refs))}\t{p.tree}" for key, p in sorted(kept.items())]
+        with contextlib.suppress(OSError):
+            write_atomic(cache_dir / CACHE_FILE, "\n".join(lines).encode("utf-8", "surrogatepass"))
+    return previews
 
 
 def note_previews(
@@ -214,27 +292,4 @@ def note_previews(
 ) -> dict[str, list[PreviewNode]]:
     """The preview tree of every note with an excerpt (:func:`shorten`-ed), reusing trees cached
     in ``cache_dir``."""
-    cached = _read_cache(cache_dir)
-    renderer: PreviewRenderer | None = None
-    kept: dict[str, object] = {}
-    previews: dict[str, list[PreviewNode]] = {}
-    fresh = 0
-    for note in notes:
-        if not note.excerpt:
-            continue
-        text = shorten(note.excerpt)
-        key = _excerpt_key(text)
-        tree = cached.get(key)
-        if not isinstance(tree, list):
-            if renderer is None:
-                renderer = PreviewRenderer()
-            tree = renderer.render(text)
-            fresh += 1
-        kept[key] = tree
-        previews[note.path] = tree
-    if cache_dir is not None and (fresh or len(kept) != len(cached)):
-        document = {"version": CACHE_VERSION, "previews": dict(sorted(kept.items()))}
-        data = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-        with contextlib.suppress(OSError):
-            write_atomic(cache_dir / CACHE_FILE, data.encode("utf-8", "surrogatepass"))
-    return previews
+    return {path: json.loads(p.tree) for path, p in preview_texts(notes, cache_dir).items()}

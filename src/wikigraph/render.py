@@ -24,12 +24,16 @@ Jinja template with autoescaping on. Security rules, all applied here:
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import math
+import os
 import re
+import secrets
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -37,15 +41,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
-import networkx as nx
+import numpy as np
+import numpy.typing as npt
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from wikigraph import __version__
-from wikigraph.background import Job
-from wikigraph.graph import ATTACHMENT, NOTE, TAG, UNRESOLVED, unresolved_node
+from wikigraph.graph import (
+    ATTACHMENT,
+    NODE_KINDS,
+    NOTE,
+    TAG,
+    UNRESOLVED,
+    GraphTable,
+    unresolved_node,
+    vault_table,
+)
+from wikigraph.model import Note
 from wikigraph.obsidian_graph import FileFacts, ObsidianGraph, match_groups
-from wikigraph.preview import PreviewNode, preview_refs
+from wikigraph.preview import PreviewText
 from wikigraph.resolve import name_key
 
 if TYPE_CHECKING:
@@ -145,22 +159,27 @@ class PageInputs:
     """Community id per note."""
     problems: Mapping[str, Sequence[PageProblem]] = field(default_factory=dict)
     """Diagnostics per file path."""
-    previews: Mapping[str, Sequence[PreviewNode]] = field(default_factory=dict)
-    """Preview tree per note path."""
+    previews: Mapping[str, PreviewText] = field(default_factory=dict)
+    """Preview per note path (see :func:`wikigraph.preview.preview_texts`)."""
     summary: str | None = None
     """The check summary line."""
 
 
 @dataclass(frozen=True, slots=True)
 class GraphView:
-    """The page's data, each part one JSON block."""
+    """The page's data, each part one JSON block.
+
+    ``nodes`` and ``edges`` are columns (see :func:`columns`); a column may be a numpy
+    array. ``previews`` holds each node's preview tree as JSON text (None for none).
+    """
 
     config: dict[str, object]
     options: dict[str, object]
-    nodes: list[dict[str, object]]
-    edges: list[dict[str, object]]
+    nodes: dict[str, object]
+    edges: dict[str, object]
     meta: dict[str, object]
-    panels: list[object]
+    panels: list[dict[str, object]]
+    previews: list[str | None]
     stats: object
 
 
@@ -238,30 +257,82 @@ def _environment() -> Environment:
     )
 
 
+# --- JSON for the page --------------------------------------------------------------------
+
+_ARRAY_SLICE = 65536
+_PANEL_SLICE = 2048
+
+
+def column(values: Sequence[object] | npt.NDArray[Any]) -> object:
+    """A field of every item: its values, or ``{"all": value}`` when all are the same.
+
+    Items as one list per field are smaller to send and faster to read than objects.
+    """
+    if isinstance(values, np.ndarray):
+        if len(values) and bool((values == values[0]).all()):
+            return {"all": values[0].item()}
+        return values
+    first = values[0]
+    if all(type(v) is type(first) and v == first for v in values):
+        return {"all": first}
+    return list(values)
+
+
+def _array_json(values: npt.NDArray[Any]) -> Iterator[str]:
+    """A numeric array as JSON, a slice at a time."""
+    yield "["
+    for start in range(0, len(values), _ARRAY_SLICE):
+        part = ",".join(map(str, values[start : start + _ARRAY_SLICE].tolist()))
+        yield ("," + part) if start else part
+    yield "]"
+
+
+def json_pieces(value: object) -> Iterator[str]:
+    """``value`` as script-safe JSON (see :func:`json_for_script`), in pieces.
+
+    Numpy arrays (in dicts, at any depth) are written a slice at a time, so that a large
+    column is never one huge string.
+    """
+    if isinstance(value, np.ndarray):
+        yield from _array_json(value)
+    elif isinstance(value, dict) and any(isinstance(v, np.ndarray | dict) for v in value.values()):
+        yield "{"
+        for number, (key, item) in enumerate(value.items()):
+            yield ("," if number else "") + json_for_script(str(key)) + ":"
+            yield from json_pieces(item)
+        yield "}"
+    else:
+        yield json_for_script(value)
+
+
+def _panel_pieces(panels: Sequence[object]) -> Iterator[str]:
+    yield "["
+    for start in range(0, len(panels), _PANEL_SLICE):
+        text = json_for_script(list(panels[start : start + _PANEL_SLICE]))[1:-1]
+        yield ("," + text) if start and text else text
+    yield "]"
+
+
+def _preview_pieces(previews: Sequence[str | None]) -> Iterator[str]:
+    yield "["
+    for start in range(0, len(previews), _PANEL_SLICE):
+        part = ",".join(
+            "null" if tree is None else tree for tree in previews[start : start + _PANEL_SLICE]
+        )
+        yield _SCRIPT_UNSAFE.sub(_escape_script_char, ("," + part) if start else part)
+    yield "]"
+
+
+def _plain(value: object) -> object:
+    """A view value with its numpy arrays as lists (what the page's JSON holds)."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 # --- the view model -------------------------------------------------------------------------
-
-
-class _NodeIds(list[int]):
-    """pyvis tests node membership by scanning a list; a set beside it makes that O(1)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._members: set[int] = set()
-
-    def append(self, item: int) -> None:
-        super().append(item)
-        self._members.add(item)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._members
-
-
-def _network() -> Any:
-    from pyvis.network import Network
-
-    net = Network(directed=True)
-    net.node_ids = _NodeIds()
-    return net
 
 
 def _top_folder(path: str) -> str:
@@ -284,36 +355,6 @@ def _legend(
     if rest:
         legend.append({"label": "other", "color": NEUTRAL, "count": rest, "other": True})
     return [index.get(v, -1) if v is not None else -1 for v in values], legend
-
-
-def _interned(values: Sequence[str]) -> dict[str, list[object]]:
-    """A list of repeated strings as ``{"names": distinct, "of": index per item}``."""
-    names: dict[str, int] = {}
-    of = [names.setdefault(value, len(names)) for value in values]
-    return {"names": list(names), "of": list(of)}
-
-
-def _columns(items: Sequence[Mapping[str, object]], fields: Sequence[str]) -> dict[str, object]:
-    """Items as one list per field, smaller to send and faster to read than objects.
-
-    A field with the same value everywhere is sent once, as ``{"all": value}``; a field
-    most items lack (edge widths) as ``{"some": {index: value}}``.
-    """
-    columns: dict[str, object] = {"length": len(items)}
-    for name in fields:
-        present = {i: item[name] for i, item in enumerate(items) if name in item}
-        if not present:
-            continue
-        if len(present) < len(items):
-            columns[name] = {"some": {str(i): v for i, v in present.items()}}
-            continue
-        values = list(present.values())
-        first = values[0]
-        if all(type(v) is type(first) and v == first for v in values):
-            columns[name] = {"all": first}
-        else:
-            columns[name] = values
-    return columns
 
 
 def _property_text(value: object) -> str:
@@ -423,27 +464,44 @@ def _communities_from_stats(
     return members, labels
 
 
-def graph_view(vault: Vault, inputs: PageInputs, options: ViewOptions = ViewOptions()) -> GraphView:
-    """The page's data for ``vault``: vis nodes, edges and options, and the panels' data."""
-    graph: nx.DiGraph[str] = vault.graph
-    ids = sorted(graph.nodes)
-    number = {node: i for i, node in enumerate(ids)}
-    attrs = [graph.nodes[node] for node in ids]
-    kinds = [str(a.get("kind", NOTE)) for a in attrs]
-    count = len(ids)
+def graph_view(
+    vault: Vault,
+    inputs: PageInputs,
+    options: ViewOptions = ViewOptions(),
+    *,
+    table: GraphTable | None = None,
+) -> GraphView:
+    """The page's data for ``vault``: vis nodes, edges and options, and the panels' data.
+
+    ``table`` is the vault's :func:`~wikigraph.graph.vault_table`, when already made.
+    """
+    if table is None:
+        table = vault_table(vault)
+    notes = vault.checked_notes
+    table_ids = table.ids
+    count = table.size
+    # Nodes are numbered by id, in the page; ``order`` gives the table's number of each.
+    order = sorted(range(count), key=table_ids.__getitem__)
+    number = np.empty(count, dtype=np.int64)
+    number[order] = np.arange(count)
+    ids = [table_ids[i] for i in order]
+    codes = table.kinds[order] if count else np.zeros(0, dtype=np.int8)
+    kinds = [NODE_KINDS[code] for code in codes.tolist()]
+    note_of: list[Note | None] = [notes[i] if i < table.notes else None for i in order]
     physics = options.physics if options.physics is not None else count <= PHYSICS_MAX_NODES
     large = count >= LARGE_NODES
     obsidian = inputs.obsidian
     show_arrows = obsidian.show_arrow if obsidian.show_arrow is not None else True
 
     # Degrees: incoming links size a node; tag edges never make a note less of an orphan.
-    incoming = [0] * count
-    linked = [False] * count
-    for source, target in graph.edges:
-        s, t = number[source], number[target]
-        incoming[t] += 1
-        if kinds[t] != TAG:
-            linked[s] = linked[t] = True
+    edge_from = number[table.source]
+    edge_to = number[table.target]
+    incoming = np.bincount(edge_to, minlength=count).tolist()
+    to_tag = codes[edge_to] == KIND_CODES[TAG]
+    is_linked = np.zeros(count, dtype=bool)
+    is_linked[edge_from[~to_tag]] = True
+    is_linked[edge_to[~to_tag]] = True
+    linked = is_linked.tolist()
 
     # Colour groups per mode.
     folder_values = [
@@ -451,11 +509,9 @@ def graph_view(vault: Vault, inputs: PageInputs, options: ViewOptions = ViewOpti
     ]
     folder_colors, folder_legend = _legend(folder_values, {"/": "(top level)"})
     tag_values: list[str | None] = []
-    for i in range(count):
-        tags = attrs[i].get("tags") or []
-        tag_values.append(
-            "#" + str(tags[0]).split("/")[0].casefold() if kinds[i] == NOTE and tags else None
-        )
+    for note in note_of:
+        tags = note.tags if note is not None else ()
+        tag_values.append("#" + str(tags[0]).split("/")[0].casefold() if tags else None)
     tag_colors, tag_legend = _legend(tag_values)
     modes: dict[str, tuple[list[int], list[dict[str, object]]]] = {
         "folder": (folder_colors, folder_legend),
@@ -465,11 +521,12 @@ def graph_view(vault: Vault, inputs: PageInputs, options: ViewOptions = ViewOpti
         facts = []
         for i in range(count):
             if kinds[i] in (NOTE, ATTACHMENT):
+                note = note_of[i]
                 facts.append(
                     FileFacts(
                         path=ids[i],
-                        tags=tuple(str(t) for t in attrs[i].get("tags") or ()),
-                        properties=attrs[i].get("properties") or {},
+                        tags=tuple(str(t) for t in note.tags) if note is not None else (),
+                        properties=dict(note.properties) if note is not None else {},
                         content=_content_reader(vault.root, ids[i]),
                     )
                 )
@@ -496,81 +553,84 @@ def graph_view(vault: Vault, inputs: PageInputs, options: ViewOptions = ViewOpti
         slot = colors[i]
         return str(legend[slot]["color"]) if slot >= 0 else NEUTRAL
 
-    net = _network()
-    for i, node in enumerate(ids):
-        # Whole units: vis-network truncates positions to integers when it reads them.
-        x, y = (round(v) for v in inputs.positions.get(node, (0.0, 0.0)))
-        net.add_node(
-            i,
-            label=clean_text(str(attrs[i].get("title") or node)) or " ",
-            shape="dot",
-            color=node_color(i, color_by),
-            size=_size(incoming[i], kinds[i]),
-            x=x,
-            y=y,
-        )
-    edge_kinds: list[str] = []
-    kinds_text: dict[tuple[str, ...], str] = {}
-    add_edge = net.add_edge
-    edge_number = 0
-    for source in ids:
-        targets = graph.succ[source]
-        if not targets:
-            continue
-        from_ = number[source]
-        for target in sorted(targets):
-            data = targets[target]
-            extra: dict[str, object] = {"id": edge_number}
-            edge_count = data.get("count", 1)
-            if edge_count > 1:
-                extra["width"] = round(min(0.8 + math.log2(edge_count) * 0.7, 4.0), 2)
-            add_edge(from_, number[target], **extra)
-            key = tuple(data.get("kinds", ()))
-            text = kinds_text.get(key)
-            if text is None:
-                text = kinds_text[key] = ",".join(sorted(key))
-            edge_kinds.append(text)
-            edge_number += 1
-    net.options = _vis_options(physics, large, show_arrows)
+    # Whole units: vis-network truncates positions to integers when it reads them.
+    origin = (0.0, 0.0)
+    places = [inputs.positions.get(node, origin) for node in ids]
+    titles = table.titles
+    nodes: dict[str, object] = {"length": count}
+    if count:
+        nodes["id"] = column(np.arange(count))
+        nodes["label"] = column([clean_text(str(titles[i] or table_ids[i])) or " " for i in order])
+        nodes["shape"] = {"all": "dot"}
+        nodes["size"] = column([_size(incoming[i], kinds[i]) for i in range(count)])
+        nodes["x"] = column(np.array([round(xy[0]) for xy in places], dtype=np.int64))
+        nodes["y"] = column(np.array([round(xy[1]) for xy in places], dtype=np.int64))
+        nodes["color"] = column([node_color(i, color_by) for i in range(count)])
 
-    nodes = [{k: n[k] for k in NODE_FIELDS if k in n} for n in net.nodes]
-    edges = [{k: e[k] for k in EDGE_FIELDS if k in e} for e in net.edges]
+    # Edges, by source and then target number, each pair of nodes once.
+    edge_order = np.lexsort((edge_to, edge_from))
+    edge_count = len(edge_order)
+    edges: dict[str, object] = {"length": edge_count}
+    if edge_count:
+        edges["id"] = column(np.arange(edge_count))
+        edges["from"] = column(edge_from[edge_order])
+        edges["to"] = column(edge_to[edge_order])
+        counts = table.count[edge_order]
+        heavy = np.flatnonzero(counts > 1)
+        if len(heavy):
+            width = {
+                c: round(min(0.8 + math.log2(c) * 0.7, 4.0), 2) for c in set(counts[heavy].tolist())
+            }
+            widths = [width[c] for c in counts[heavy].tolist()]
+            if len(heavy) == edge_count:
+                edges["width"] = column(widths)
+            else:
+                edges["width"] = {
+                    "some": {str(i): w for i, w in zip(heavy.tolist(), widths, strict=True)}
+                }
+    edge_kinds = _edge_kinds(table, table.combo[edge_order])
 
-    # Panel data, one entry per node.
+    # Panel data, one entry per node; previews in a block of their own.
     vault_name = options.obsidian_vault or vault.root.resolve().name
-    link_targets = _link_targets(vault)
-    panels: list[object] = []
+    open_prefix = obsidian_url(vault_name, "")
+    previews = inputs.previews
+    with_refs = {path for path, preview in previews.items() if preview.refs}
+    link_targets = _link_targets(vault, with_refs) if with_refs else {}
+    node_number: dict[str, int] = {node: i for i, node in enumerate(ids)}
+    panels: list[dict[str, object]] = []
+    trees: list[str | None] = [None] * count
     for i, node in enumerate(ids):
         kind = kinds[i]
         entry: dict[str, object] = {}
         if kind in (NOTE, ATTACHMENT):
-            entry["open"] = obsidian_url(vault_name, node)
-        if kind == NOTE:
-            properties = attrs[i].get("properties") or {}
-            entry["tags"] = [clean_text(str(t)) for t in attrs[i].get("tags") or []]
-            entry["aliases"] = [clean_text(str(a)) for a in attrs[i].get("aliases") or []]
+            entry["open"] = open_prefix + quote(clean_text(node), safe="")
+        note = note_of[i]
+        if note is not None:
+            properties = note.properties or {}
+            entry["tags"] = [clean_text(str(t)) for t in note.tags]
+            entry["aliases"] = [clean_text(str(a)) for a in note.aliases]
             entry["props"] = [
                 [clean_text(str(k)), clean_text(_property_text(v))]
                 for k, v in list(properties.items())[:MAX_PROPERTIES]
                 if str(k).casefold() not in SHOWN_PROPERTIES
             ]
-            tree = inputs.previews.get(node)
-            if tree:
-                entry["preview"] = tree
-                refs = _preview_refs(tree, link_targets.get(node, {}), number)
+            preview = previews.get(node)
+            if preview is not None and preview.tree != "[]":
+                trees[i] = preview.tree
+                refs = _preview_refs(preview.refs, link_targets.get(node, {}), node_number)
                 if refs:
                     entry["refs"] = refs
         panels.append(entry)
 
     meta = {
-        "kinds": [KIND_CODES.get(k, 0) for k in kinds],
+        "kinds": codes.astype(np.int64),
         "paths": [clean_text(node) for node in ids],
         "orphans": [i for i in range(count) if kinds[i] in (NOTE, ATTACHMENT) and not linked[i]],
-        "edgeKinds": _interned(edge_kinds),
+        "edgeKinds": edge_kinds,
         "aliases": {
-            str(i): [clean_text(str(a)) for a in attrs[i].get("aliases") or []]
-            for i in range(count)
-            if kinds[i] == NOTE and attrs[i].get("aliases")
+            str(i): [clean_text(str(a)) for a in note.aliases]
+            for i, note in enumerate(note_of)
+            if note is not None and note.aliases
         },
         "colors": {mode: colors for mode, (colors, _) in modes.items()},
         "community": None,
@@ -592,7 +652,7 @@ def graph_view(vault: Vault, inputs: PageInputs, options: ViewOptions = ViewOpti
         "orphans": obsidian.show_orphans if obsidian.show_orphans is not None else True,
         "arrows": show_arrows,
     }
-    counts = Counter(kinds)
+    kind_counts = Counter(kinds)
     title = options.title or vault.root.resolve().name or "vault"
     config: dict[str, object] = {
         "title": clean_text(title),
@@ -601,26 +661,27 @@ def graph_view(vault: Vault, inputs: PageInputs, options: ViewOptions = ViewOpti
         "modes": [m for m in COLOR_MODES if m in modes],
         "physics": physics,
         "large": large,
-        "start": _start_node(kinds, incoming, linked, toggles, len(edges), ids),
+        "start": _start_node(kinds, incoming, linked, toggles, edge_count, ids),
         "toggles": toggles,
         "counts": {
-            "notes": counts[NOTE],
-            "attachments": counts[ATTACHMENT],
-            "unresolved": counts[UNRESOLVED],
-            "tags": counts[TAG],
-            "edges": len(edges),
-            "links": sum(1 for e in edges if kinds[int(str(e["to"]))] != TAG),
+            "notes": kind_counts[NOTE],
+            "attachments": kind_counts[ATTACHMENT],
+            "unresolved": kind_counts[UNRESOLVED],
+            "tags": kind_counts[TAG],
+            "edges": edge_count,
+            "links": int(edge_count - np.count_nonzero(to_tag)),
         },
         "summary": None,
         "groupProblems": [clean_text(p) for p in obsidian.problems],
     }
     view = GraphView(
         config=config,
-        options=dict(net.options),
+        options=_vis_options(physics, large, show_arrows),
         nodes=nodes,
         edges=edges,
         meta=meta,
         panels=panels,
+        previews=trees,
         stats=None,
     )
     if inputs.problems or inputs.summary:
@@ -630,18 +691,39 @@ def graph_view(vault: Vault, inputs: PageInputs, options: ViewOptions = ViewOpti
     return view
 
 
+def _edge_kinds(table: GraphTable, combos: npt.NDArray[np.int32]) -> dict[str, object]:
+    """How each edge was made (``link``, ``embed,link``...), as ``{"names", "of"}``: the
+    distinct texts in the order first used, and the text's number per edge."""
+    texts: dict[str, int] = {}
+    text_of_combo = np.array(
+        [
+            texts.setdefault(",".join(sorted(k for k, _ in combo)), len(texts))
+            for combo in table.combos
+        ]
+        or [0],
+        dtype=np.int64,
+    )
+    of = text_of_combo[combos]
+    names = list(texts)
+    found, first = np.unique(of, return_index=True)
+    used = found[np.argsort(first)]
+    renumber = np.zeros(max(len(names), 1), dtype=np.int64)
+    renumber[used] = np.arange(len(used))
+    return {"names": [names[i] for i in used.tolist()], "of": renumber[of]}
+
+
 def add_problems(
     view: GraphView, problems: Mapping[str, Sequence[PageProblem]], summary: str | None
 ) -> GraphView:
     """The view with the check's diagnostics in the panels and its summary line."""
     paths = cast("list[str]", view.meta["paths"])
-    index = {path: i for i, path in enumerate(paths)}
+    index = {path: i for i, path in enumerate(paths)} if problems else {}
     panels = list(view.panels)
     for path, found in problems.items():
         i = index.get(path)
         if i is None or not found:
             continue
-        entry = dict(cast("dict[str, object]", panels[i]))
+        entry = dict(panels[i])
         entry["problems"] = [
             [p.line, p.column, p.severity, p.code, clean_text(p.message)] for p in found
         ]
@@ -669,7 +751,7 @@ def add_statistics(
     nodes = view.nodes
     if communities:
         paths = cast("list[str]", meta["paths"])
-        kinds = cast("list[int]", meta["kinds"])
+        kinds = np.asarray(meta["kinds"]).tolist()
         note = KIND_CODES[NOTE]
         values = [
             str(communities[path]) if kind == note and path in communities else None
@@ -688,12 +770,16 @@ def add_statistics(
         config["modes"] = [m for m in COLOR_MODES if m in meta["legends"]]  # type: ignore[operator]
         if color_by == "community":
             config["colorBy"] = "community"
-            nodes = [
-                {**node, "color": str(legend[slot]["color"]) if slot >= 0 else NEUTRAL}
+            old = nodes.get("color")
+            count = int(cast(int, nodes["length"]))
+            before = [old["all"]] * count if isinstance(old, dict) else list(cast("list[str]", old))
+            after = [
+                (str(legend[slot]["color"]) if slot >= 0 else NEUTRAL)
                 if kinds[i] == note
-                else node
-                for i, (node, slot) in enumerate(zip(view.nodes, colors, strict=True))
+                else before[i]
+                for i, slot in enumerate(colors)
             ]
+            nodes = {**nodes, "color": column(after)} if count else nodes
     return replace(view, config=config, meta=meta, nodes=nodes, stats=_clean_stats(stats))
 
 
@@ -762,32 +848,29 @@ def _clean_stats(stats: Mapping[str, object] | None) -> object:
     return plain
 
 
-def _link_targets(vault: Vault) -> dict[str, dict[str, str]]:
-    """For every note, what each link path it writes leads to (a file or an unresolved node)."""
+def _link_targets(vault: Vault, sources: Set[str]) -> dict[str, dict[str, str]]:
+    """For these notes, what each link path they write leads to (a file or an unresolved node)."""
     targets: dict[str, dict[str, str]] = {}
     for resolved in vault.links:
-        written = resolved.link.path.strip()
+        link = resolved.link
+        if link.source not in sources:
+            continue
+        written = link.path.strip()
         if not written:
             continue
+        own = targets.setdefault(link.source, {})
         key = name_key(written)
-        own = targets.setdefault(resolved.link.source, {})
-        if resolved.target is not None:
-            own.setdefault(key, resolved.target)
-        else:
-            own.setdefault(key, unresolved_node(resolved))
+        if key not in own:
+            own[key] = resolved.target if resolved.target is not None else unresolved_node(resolved)
     return targets
 
 
 def _preview_refs(
-    tree: Sequence[PreviewNode], targets: Mapping[str, str], number: Mapping[str, int]
+    refs: Sequence[str], targets: Mapping[str, str], number: Mapping[str, int]
 ) -> dict[str, int]:
-    """The graph node each link of a preview tree leads to, keyed by the link as written."""
+    """The graph node each link of a preview leads to, keyed by the link as written."""
     found: dict[str, int] = {}
-    for element in preview_refs(tree):
-        attributes = element[1]
-        if not isinstance(attributes, dict):
-            continue
-        ref = str(attributes.get("ref"))
+    for ref in refs:
         target = targets.get(name_key(ref.strip()))
         if target is not None and target in number:
             found[ref] = number[target]
@@ -796,22 +879,42 @@ def _preview_refs(
 
 # --- the page -------------------------------------------------------------------------------
 
+_BLOCKS = (
+    "wg-data-config",
+    "wg-data-options",
+    "wg-data-nodes",
+    "wg-data-edges",
+    "wg-data-meta",
+    "wg-data-panels",
+    "wg-data-previews",
+    "wg-data-stats",
+)
 
-def render_page(view: GraphView) -> str:
-    """The HTML page for a view: one UTF-8 document, every script inline and hashed in its CSP."""
-    assets = _assets()
-    scripts = [assets["vis_js"], assets["app_js"]]
-    blocks = {
+
+def _block_pieces(view: GraphView, name: str) -> Iterator[str]:
+    if name == "wg-data-panels":
+        return _panel_pieces(view.panels)
+    if name == "wg-data-previews":
+        return _preview_pieces(view.previews)
+    value = {
         "wg-data-config": view.config,
         "wg-data-options": view.options,
-        "wg-data-nodes": _columns(view.nodes, NODE_FIELDS),
-        "wg-data-edges": _columns(view.edges, EDGE_FIELDS),
+        "wg-data-nodes": view.nodes,
+        "wg-data-edges": view.edges,
         "wg-data-meta": view.meta,
-        "wg-data-panels": view.panels,
         "wg-data-stats": view.stats,
-    }
+    }[name]
+    return json_pieces(value)
+
+
+def page_pieces(view: GraphView) -> Iterator[str]:
+    """The HTML page for a view, in pieces: one UTF-8 document, every script inline and
+    hashed in its CSP, the data blocks written a slice at a time."""
+    assets = _assets()
+    scripts = [assets["vis_js"], assets["app_js"]]
+    marker = f"wg-{secrets.token_hex(16)}-"
     template = _environment().get_template("graph.html.j2")
-    return template.render(
+    page = template.render(
         title=view.config["title"],
         generator=view.config["generator"],
         csp=content_security_policy(scripts),
@@ -819,9 +922,47 @@ def render_page(view: GraphView) -> str:
         app_css=Markup(assets["app_css"]),
         vis_js=Markup(assets["vis_js"]),
         app_js=Markup(assets["app_js"]),
-        blocks={name: Markup(json_for_script(value)) for name, value in blocks.items()},
+        blocks={name: Markup(f"{marker}{number}") for number, name in enumerate(_BLOCKS)},
         counts=view.config["counts"],
     )
+    rest = page
+    for number, name in enumerate(_BLOCKS):
+        before, _, rest = rest.partition(f"{marker}{number}")
+        yield before
+        yield from _block_pieces(view, name)
+    yield rest
+
+
+def render_page(view: GraphView) -> str:
+    """The HTML page for a view: one UTF-8 document, every script inline and hashed in its CSP."""
+    return "".join(page_pieces(view))
+
+
+def write_page(view: GraphView, path: Path) -> None:
+    """Write the page for a view to ``path`` atomically, a piece at a time (never the whole
+    page in memory): readers see the old file or the new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            pending: list[str] = []
+            size = 0
+            for piece in page_pieces(view):
+                pending.append(piece)
+                size += len(piece)
+                if size >= 1 << 20:
+                    stream.write("".join(pending).encode("utf-8"))
+                    pending.clear()
+                    size = 0
+            stream.write("".join(pending).encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 # --- everything at once ---------------------------------------------------------------------
@@ -829,9 +970,8 @@ def render_page(view: GraphView) -> str:
 
 @dataclass(frozen=True, slots=True)
 class BuiltPage:
-    """A rendered page and what went into it."""
+    """A page's data, ready to be written, and what went into it."""
 
-    html: str
     view: GraphView
     layout_reused: int
     """Nodes whose position came from the cache."""
@@ -840,22 +980,14 @@ class BuiltPage:
     notices: tuple[str, ...] = ()
     """Things the user may want to know (a colour group that colours nothing, no statistics)."""
 
+    @property
+    def html(self) -> str:
+        """The page as one string (:func:`write` writes it without holding it whole)."""
+        return render_page(self.view)
 
-def statistics_job(vault: Vault) -> Job[dict[str, object] | None]:
-    """Start computing ``compute_stats(vault).to_dict()`` beside the caller (see :mod:`background`).
-
-    The job's result is None when this installation has no statistics module.
-    """
-    vault.graph  # built once, before any fork, and shared with the child  # noqa: B018
-    return Job(_statistics, vault)
-
-
-def _statistics(vault: Vault) -> dict[str, object] | None:
-    try:
-        from wikigraph.stats import compute_stats
-    except ImportError:
-        return None
-    return compute_stats(vault).to_dict()
+    def write(self, path: Path) -> None:
+        """Write the page to ``path`` atomically."""
+        write_page(self.view, path)
 
 
 def build_page(
@@ -865,43 +997,46 @@ def build_page(
     problems: Mapping[str, Sequence[PageProblem]] | None = None,
     summary: str | None = None,
     checks: Callable[[], tuple[Mapping[str, Sequence[PageProblem]], str | None]] | None = None,
-    stats: Job[dict[str, object] | None] | None = None,
+    statistics: bool = True,
 ) -> BuiltPage:
-    """Lay out, gather statistics, colour groups and previews, and render the page of ``vault``.
+    """Lay out, gather statistics, colour groups and previews, and make the page of ``vault``.
 
     The check's findings come as ``problems`` and ``summary``, or from ``checks``, called
-    once the rest is ready (so that a check running in the background can finish). ``stats``
-    may be a :func:`statistics_job` started earlier; by default one is started here.
+    once the rest is ready (so that a check running elsewhere can finish). Layout,
+    previews and statistics are cached in the vault's cache folder.
     """
     from wikigraph.cachedir import vault_cache_dir
-    from wikigraph.layout import graph_layout
+    from wikigraph.layout import table_layout
     from wikigraph.obsidian_graph import read_obsidian_graph
-    from wikigraph.preview import note_previews
+    from wikigraph.preview import preview_texts
+    from wikigraph.stats import cached_stats
 
-    job = stats if stats is not None else statistics_job(vault)
     notices: list[str] = []
     cache_dir = vault_cache_dir(vault.settings, vault.root)
-    layout = graph_layout(vault.graph, cache_dir)
+    table = vault_table(vault)
+    layout = table_layout(table, cache_dir)
     obsidian = read_obsidian_graph(vault.root)
     notices.extend(obsidian.problems)
-    drawn = {node for node, data in vault.graph.nodes(data=True) if data.get("kind") == NOTE}
-    previews = note_previews((n for n in vault.notes if n.path in drawn), cache_dir)
+    previews = preview_texts(vault.checked_notes, cache_dir)
     if options.color_by == "obsidian" and not obsidian.groups:
         notices.append('no colour groups in ".obsidian/graph.json"; colouring by folder')
     inputs = PageInputs(positions=layout.positions, obsidian=obsidian, previews=previews)
-    view = graph_view(vault, inputs, options)
+    view = graph_view(vault, inputs, options, table=table)
+    stats = (
+        cached_stats(table, vault.root.as_posix(), len(vault.excluded), cache_dir)
+        if statistics
+        else None
+    )
     if checks is not None:
         problems, summary = checks()
     view = add_problems(view, problems or {}, summary)
-    statistics = job.result()
     if options.color_by == "community":
-        if statistics is None:
+        if stats is None:
             notices.append("no statistics, so no communities; colouring by folder")
-        elif not statistics.get("communities"):
+        elif not stats.get("communities"):
             notices.append("no communities in this vault; colouring by folder")
-    view = add_statistics(view, statistics, options.color_by)
+    view = add_statistics(view, stats, options.color_by)
     return BuiltPage(
-        html=render_page(view),
         view=view,
         layout_reused=layout.reused,
         layout_iterations=layout.iterations,

@@ -21,16 +21,21 @@ rounded, so the same vault always gives the same document.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import random
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from wikigraph.files import write_atomic
 from wikigraph.graph import (
     ATTACHMENT,
     NODE_KINDS,
@@ -744,6 +749,58 @@ def _component_sizes(neighbours: Sequence[Sequence[int]]) -> list[int]:
                     pending.append(other)
         sizes.append(count)
     return sizes
+
+
+STATS_CACHE_FILE = "stats.json"
+STATS_CACHE_VERSION = 1
+
+
+def stats_key(table: GraphTable, vault: str, excluded: int, *, top: int, seed: int) -> str:
+    """A digest of everything :func:`table_stats` reads: equal keys, equal statistics."""
+    from wikigraph import __version__
+
+    digest = hashlib.blake2b(digest_size=20)
+    header = [STATS_CACHE_VERSION, SCHEMA_VERSION, __version__, vault, excluded, top, seed]
+    header += [table.notes, table.link_total, sorted(table.link_kinds.items())]
+    header += [sorted(table.link_statuses.items()), sorted(table.reasons.items())]
+    digest.update(json.dumps(header, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    for texts in (table.ids, table.titles):
+        digest.update("\0".join(texts).encode("utf-8", "surrogatepass"))
+        digest.update(b"\1")
+    for column in (table.kinds, table.source, table.target, table.count):
+        digest.update(np.ascontiguousarray(column).tobytes())
+        digest.update(b"\1")
+    return digest.hexdigest()
+
+
+def cached_stats(
+    table: GraphTable,
+    vault: str,
+    excluded: int,
+    cache_dir: Path | None,
+    *,
+    top: int = 10,
+    seed: int = 0,
+) -> dict[str, object]:
+    """``table_stats(...).to_dict()``, read from ``cache_dir`` when it holds them for the
+    same graph (see :func:`stats_key`), else computed and stored there."""
+    key = stats_key(table, vault, excluded, top=top, seed=seed)
+    path = cache_dir / STATS_CACHE_FILE if cache_dir is not None else None
+    if path is not None:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            document = None
+        if isinstance(document, dict) and document.get("key") == key:
+            found = document.get("stats")
+            if isinstance(found, dict):
+                return found
+    stats = table_stats(table, vault, excluded, top=top, seed=seed).to_dict()
+    if path is not None:
+        data = json.dumps({"key": key, "stats": stats}, ensure_ascii=False, separators=(",", ":"))
+        with contextlib.suppress(OSError):
+            write_atomic(path, data.encode("utf-8", "surrogatepass"))
+    return stats
 
 
 # ----------------------------------------------------------------------------- text output

@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from wikigraph.background import Job
 from wikigraph.cli import (
     EXIT_FINDINGS,
     EXIT_OK,
@@ -25,7 +24,7 @@ from wikigraph.cli import (
 )
 from wikigraph.config import COLOR_MODES
 from wikigraph.errors import OutputError
-from wikigraph.render import GENERATOR, PageProblem, ViewOptions, build_page, statistics_job
+from wikigraph.render import GENERATOR, PageProblem, ViewOptions, build_page
 
 HELP = "write an interactive HTML graph"
 DESCRIPTION = """\
@@ -143,10 +142,6 @@ def check_output(page: Path, vault_root: Path) -> None:
             )
 
 
-def _no_statistics() -> dict[str, object] | None:
-    return None
-
-
 def _page_problems(diagnostics: Sequence[Any]) -> Mapping[str, list[PageProblem]]:
     problems: dict[str, list[PageProblem]] = {}
     for diagnostic in diagnostics:
@@ -164,7 +159,6 @@ def _page_problems(diagnostics: Sequence[Any]) -> Mapping[str, list[PageProblem]
 
 def run(args: argparse.Namespace) -> int:
     from wikigraph.checks import Severity, run_checks
-    from wikigraph.files import write_atomic
     from wikigraph.report import summary_line
 
     settings = settings_from_args(args)
@@ -176,25 +170,23 @@ def run(args: argparse.Namespace) -> int:
     vault = vault_from_args(args, settings.with_overrides(vault=vault_root))
     check_output(page, vault.root)
 
-    # The statistics and the check run beside the layout and rendering (see wikigraph.background).
-    stats = Job(_no_statistics, background=False) if args.no_stats else statistics_job(vault)
-    checks = Job(run_checks, vault, settings)
-
-    def findings() -> tuple[Mapping[str, list[PageProblem]], str]:
-        result = checks.result()
-        return _page_problems(result.diagnostics), summary_line(result)
-
+    result = run_checks(vault, settings)
+    summary = summary_line(result)
     options = ViewOptions(
         title=args.title,
         color_by=args.color_by or settings.color_by,
         obsidian_vault=args.obsidian_vault,
         physics={"on": True, "off": False}.get(args.physics),
     )
-    built = build_page(vault, options, checks=findings, stats=stats)
-    result = checks.result()
-    summary = summary_line(result)
+    built = build_page(
+        vault,
+        options,
+        problems=_page_problems(result.diagnostics),
+        summary=summary,
+        statistics=not args.no_stats,
+    )
     try:
-        write_atomic(page, built.html.encode("utf-8"))
+        built.write(page)
     except OSError as error:
         raise OutputError(f'cannot write "{page.as_posix()}": {error.strerror or error}') from None
     if not args.quiet:

@@ -88,12 +88,18 @@
     var rawEdges = fromColumns(readBlock("wg-data-edges"), EDGE_FIELDS);
     var meta = readBlock("wg-data-meta");
     var panels = null;
+    var previews = null;
     var stats;
     var statsRead = false;
 
     function panelOf(index) {
       if (panels === null) panels = readBlock("wg-data-panels") || [];
       return panels[index] || {};
+    }
+
+    function previewOf(index) {
+      if (previews === null) previews = readBlock("wg-data-previews") || [];
+      return previews[index] || null;
     }
 
     function statsData() {
@@ -632,9 +638,10 @@
       if (kind === NOTE) {
         var previewSection = el("section", "wg-section");
         previewSection.appendChild(el("h3", null, "Preview"));
-        if (Array.isArray(data.preview) && data.preview.length) {
+        var tree = previewOf(i);
+        if (Array.isArray(tree) && tree.length) {
           var preview = el("div", "wg-preview");
-          buildPreview(data.preview, preview, data.refs && typeof data.refs === "object" ? data.refs : {});
+          buildPreview(tree, preview, data.refs && typeof data.refs === "object" ? data.refs : {});
           previewSection.appendChild(preview);
         } else {
           previewSection.appendChild(el("p", "wg-empty-note", "empty note"));
