@@ -342,7 +342,7 @@ def test_cache__link_index_finds_every_trailing_part_of_every_path(vault: Path) 
 def test_cache__link_index_depends_only_on_paths_aliases_headings_and_blocks(
     vault: Path,
 ) -> None:
-    """The cache reuses the index while cache.index_part of every note is unchanged; if
+    """The cache reuses resolutions while resolve.index_part of every note is unchanged; if
     VaultIndex.build starts reading another note field, index_part must cover it too."""
     from dataclasses import fields, replace
 

@@ -5,12 +5,21 @@ and no cache. Against it, on generated vaults of a few hundred notes and several
 the lean parser, parsing in worker processes, a cold cache, a warm cache, and runs after
 one edit, a heading change, added, removed, renamed and touched notes must give the same
 notes, the same resolved links, and the same ``wikigraph links --format json`` output.
+
+``wikigraph check`` has fast paths of its own (:mod:`wikigraph.checkstate`): a stored
+report when nothing changed, and a check of only the changed notes. After each of many
+kinds of change (a body edit, links added, removed and broken, headings, aliases and block
+ids, notes added, removed and renamed, folders, attachments, configuration, selection,
+severities, baselines, excluded files, the graph checks), its report, summary and exit code
+in every output format are those of ``wikigraph check --no-cache``.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -20,7 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wikigraph import cache
+from wikigraph import cache, checkstate
 from wikigraph.cli import main
 from wikigraph.config import Settings
 from wikigraph.listing import links_json
@@ -57,6 +66,7 @@ def _trust_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
     """The copies are seconds old; trust their stat as if they were older (test_cache
     checks what happens to files changed within the timestamp granularity)."""
     monkeypatch.setattr(cache, "RACY_NS", 0)
+    monkeypatch.setattr(checkstate, "RACY_NS", 0)
 
 
 @pytest.fixture
@@ -215,3 +225,324 @@ FRAGMENTS = st.sampled_from(
 @given(st.lists(FRAGMENTS, max_size=40).map("".join))
 def test_differential__lean_parser_on_random_markdown(text: str) -> None:
     assert LEAN_PARSER.parse_text("n.md", text) == FULL_PARSER.parse_text("n.md", text)
+
+
+# --- wikigraph check: the stored report and the check of changed notes -----------------
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+LINK = re.compile(r"!?\[\[[^\]\n]*\]\]|!?\[[^\]\n]*\]\([^)\n]*\)")
+"""Wikilinks, embeds and Markdown links, roughly: enough to take a note's links away."""
+STATE_NOTES = 100
+STATE_SEED = 21
+
+
+class CheckRuns:
+    """Runs ``wikigraph check`` on one vault with the check state, and without any cache,
+    and tells how the cached run was done (``stored``, ``notes:N`` or ``full``)."""
+
+    def __init__(
+        self,
+        root: Path,
+        work: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        self.root = root
+        self.cache = work / "cache"
+        self.config = work / "wikigraph.toml"
+        self.config.write_text("", encoding="utf-8")
+        self.capsys = capsys
+        self.hows: list[str] = []
+        real = checkstate.check
+
+        def spy(*args: object) -> checkstate.Report:
+            report = real(*args)  # type: ignore[arg-type]
+            self.hows.append(report.how)
+            return report
+
+        monkeypatch.setattr(checkstate, "check", spy)
+
+    def run(self, fmt: str, *extra: str, cached: bool = True) -> tuple[int, str, str]:
+        where = ["--cache-dir", str(self.cache)] if cached else ["--no-cache"]
+        args = ["check", str(self.root), "--config", str(self.config), "--format", fmt]
+        code = main([*args, *where, *extra])
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    @property
+    def how(self) -> str:
+        return self.hows[-1]
+
+    def same_as_plain(self, *extra: str, first: str = "text") -> str:
+        """Check with the state in every format (``first`` first) and compare each report
+        with the one of ``--no-cache``; return how the first cached run was done."""
+        order = [first, *(fmt for fmt in FORMATS if fmt != first)]
+        hows = []
+        for fmt in order:
+            cached = self.run(fmt, *extra)
+            hows.append(self.how)
+            assert cached == self.run(fmt, *extra, cached=False), (fmt, hows[-1])
+        assert all(how == "stored" for how in hows[1:]), hows
+        again = self.run(first, *extra)
+        assert self.how == "stored"
+        assert again == self.run(first, *extra, cached=False)
+        return hows[0]
+
+
+@pytest.fixture(scope="module")
+def state_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("state") / "vault"
+    _generator().generate_vault(out, STATE_NOTES, STATE_SEED)
+    return out
+
+
+@pytest.fixture
+def runs(
+    state_template: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> CheckRuns:
+    """A fresh copy of the generated vault and a check state primed on it."""
+    root = tmp_path / "vault"
+    shutil.copytree(state_template, root, symlinks=True)
+    checks = CheckRuns(root, tmp_path, capsys, monkeypatch)
+    checks.run("text")
+    assert checks.how == "full"
+    return checks
+
+
+def _notes(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.md"))
+
+
+def _with_links(root: Path) -> list[Path]:
+    return [p for p in _notes(root) if "[[" in p.read_text("utf-8")]
+
+
+def _replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text, (path, old)
+    _rewrite(path, text.replace(old, new, 1))
+
+
+def _rewrite(path: Path, text: str) -> None:
+    """Write new content so that the stat surely changes (mtime moves on)."""
+    before = path.stat()
+    path.write_text(text, "utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 5_000_000_000))
+
+
+def test_check_state__nothing_changed(runs: CheckRuns) -> None:
+    assert runs.same_as_plain() == "stored"
+
+
+def test_check_state__body_edit(runs: CheckRuns) -> None:
+    _edit(_some_note(runs.root, 2), "\nA plain new paragraph, with no link.\n")
+    assert runs.same_as_plain(first="json") == "notes:1"
+
+
+def test_check_state__touched_note(runs: CheckRuns) -> None:
+    note = _some_note(runs.root, 5)
+    stat = note.stat()
+    os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 3_000_000_000))
+    assert runs.same_as_plain(first="sarif") == "notes:0"
+
+
+def test_check_state__links_added_and_broken(runs: CheckRuns) -> None:
+    notes = _notes(runs.root)
+    target = notes[7].stem
+    typo = target[:-1] if len(target) > 4 else target + "x"
+    _edit(notes[3], f"\nSee [[{target}]], [[{typo}]] and [[Nowhere at all#Part]].\n")
+    _edit(notes[11], f"\nAlso [[{notes[3].stem}#No such heading]] and [[#^no-such-block]].\n")
+    assert runs.same_as_plain(first="github") == "notes:2"
+
+
+def test_check_state__link_removed(runs: CheckRuns) -> None:
+    note = _with_links(runs.root)[4]
+    text = note.read_text("utf-8")
+    start = text.index("[[")
+    end = text.index("]]", start) + 2
+    _rewrite(note, text[:start] + "plain words" + text[end:])
+    assert runs.same_as_plain(first="junit") == "notes:1"
+
+
+def test_check_state__broken_link_fixed(runs: CheckRuns) -> None:
+    reference = runs.run("json", cached=False)[1]
+    broken = [d for d in json.loads(reference)["diagnostics"] if d["code"] == "broken-link"]
+    assert broken
+    first = broken[0]
+    note = runs.root / first["path"]
+    lines = note.read_text("utf-8").split("\n")
+    line = lines[first["line"] - 1]
+    column = first["column"] - 1
+    end = line.index("]]", column) + 2 if line[column] in "[!" else len(line)
+    lines[first["line"] - 1] = line[:column] + "fixed" + line[end:]
+    _rewrite(note, "\n".join(lines))
+    assert runs.same_as_plain() == "notes:1"
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["heading renamed", "heading added", "alias added", "block id added", "block id removed"],
+)
+def test_check_state__surface_changes_check_everything(runs: CheckRuns, change: str) -> None:
+    notes = _notes(runs.root)
+    headed = next(p for p in notes[10:] if "\n## " in p.read_text("utf-8"))
+    if change == "heading renamed":
+        text = headed.read_text("utf-8")
+        start = text.index("\n## ") + 4
+        _rewrite(headed, text[:start] + "Renamed " + text[start:])
+    elif change == "heading added":
+        _edit(headed, "\n## A heading of its own\n\nText.\n")
+    elif change == "alias added":
+        plain = next(p for p in notes if not p.read_text("utf-8").startswith("---"))
+        _rewrite(plain, "---\naliases: [Another name]\n---\n" + plain.read_text("utf-8"))
+        _edit(notes[0], "\nBy alias: [[Another name]].\n")
+    elif change == "block id added":
+        _edit(headed, "\nA new block of text ^brand-new-block\n")
+    else:
+        blocked = next(p for p in notes if re.search(r" \^[a-z]+-[0-9a-f]{4}\n", p.read_text()))
+        text = blocked.read_text("utf-8")
+        _rewrite(blocked, re.sub(r" \^[a-z]+-[0-9a-f]{4}\n", "\n", text, count=1))
+    assert runs.same_as_plain(first="json") == "full"
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["note added", "note removed", "note renamed", "folder added", "attachment removed"],
+)
+def test_check_state__files_added_or_removed_check_everything(runs: CheckRuns, change: str) -> None:
+    notes = _notes(runs.root)
+    if change == "note added":
+        (runs.root / "Fresh note.md").write_text(f"Links to [[{notes[1].stem}]].\n", "utf-8")
+    elif change == "note removed":
+        notes[6].unlink()
+    elif change == "note renamed":
+        notes[8].rename(notes[8].with_name("Renamed " + notes[8].name))
+    elif change == "folder added":
+        folder = next(p for p in sorted(runs.root.iterdir()) if p.is_dir())
+        (folder / "New empty folder").mkdir()
+        _edit(notes[2], f"\nA folder link: [[{folder.name}/New empty folder/]].\n")
+    else:
+        linked = [p for p in sorted(runs.root.rglob("*.png")) if p.is_file()]
+        linked[0].unlink()
+    assert runs.same_as_plain(first="sarif") == "full"
+
+
+def test_check_state__settings_changes(runs: CheckRuns) -> None:
+    note = _some_note(runs.root, 9)
+    for extra in (
+        ["--select", "all"],
+        ["--ignore", "ambiguous-link"],
+        ["--fail-level", "warning"],
+        ["--select", "broken-link,missing-heading", "--fail-level", "info"],
+    ):
+        assert runs.same_as_plain(*extra) == "full"
+        _edit(note, "\nOne more line.\n")
+        assert runs.same_as_plain(*extra, first="junit") == "notes:1"
+    runs.config.write_text('severity = { ambiguous-link = "error", all = "info" }\n', "utf-8")
+    assert runs.same_as_plain() == "full"
+    runs.config.write_text("alias-links = true\nlinks-in-comments = false\n", "utf-8")
+    assert runs.same_as_plain(first="github") == "full"
+
+
+def test_check_state__baseline_changes(runs: CheckRuns, tmp_path: Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    assert runs.run("text", "--baseline", str(baseline), "--update-baseline")[0] == 0
+    assert runs.same_as_plain("--baseline", str(baseline)) == "full"
+    note = _some_note(runs.root, 1)
+    _edit(note, "\nNew: [[Not there either]].\n")
+    assert runs.same_as_plain("--baseline", str(baseline)) == "notes:1"
+    document = json.loads(baseline.read_text("utf-8"))
+    document["findings"] = document["findings"][::2]
+    baseline.write_text(json.dumps(document), "utf-8")
+    assert runs.same_as_plain("--baseline", str(baseline), first="json") == "full"
+
+
+def test_check_state__excluded_files_change(runs: CheckRuns) -> None:
+    folder = next(p for p in sorted(runs.root.iterdir()) if p.is_dir()).name
+    runs.config.write_text(f'exclude = ["{folder}/**"]\n', "utf-8")
+    assert runs.same_as_plain() == "full"
+    excluded = sorted((runs.root / folder).rglob("*.md"))[0]
+    _edit(excluded, "\nAn edit in an excluded note: [[Nothing like it]].\n")
+    assert runs.same_as_plain(first="json") == "notes:1"
+    obsidian = runs.root / ".obsidian"
+    obsidian.mkdir()
+    (obsidian / "app.json").write_text('{"userIgnoreFilters": ["Daily/"]}', "utf-8")
+    assert runs.same_as_plain() == "full"
+    (obsidian / "app.json").write_text('{"userIgnoreFilters": ["/[/"]}', "utf-8")
+    assert runs.same_as_plain(first="sarif") == "full"
+
+
+def test_check_state__graph_checks(runs: CheckRuns) -> None:
+    """With orphan-note and unused-attachment on, an edit that takes away or adds the only
+    links to a note or an attachment changes their findings, and only those notes are
+    checked again."""
+    from wikigraph.model import LinkStatus
+
+    everything = ("--select", "all")
+    root = runs.root
+    linkers: dict[str, set[str]] = {}
+    for resolved in load_vault(root, settings=Settings(no_cache=True)).links:
+        if resolved.status is LinkStatus.RESOLVED and resolved.target != resolved.link.source:
+            linkers.setdefault(str(resolved.target), set()).add(resolved.link.source)
+    lonely = sorted(t for t, s in linkers.items() if len(s) == 1 and t.endswith(".md"))
+    target = lonely[0]
+    (source,) = linkers[target]
+    # The target links nowhere, and a comment on its line 1 hides its orphan finding.
+    text = re.sub(LINK, "x", (root / target).read_text("utf-8"))
+    _rewrite(root / target, "%% wikigraph-ignore orphan-note %%\n" + text)
+    assert runs.same_as_plain(*everything) == "full"
+    assert "suppressed" not in runs.run("text", *everything)[2]
+    text = (root / source).read_text("utf-8")
+    _rewrite(root / source, re.sub(LINK, "x", text))
+    assert runs.same_as_plain(*everything, first="json") == "notes:1"
+    _, out, err = runs.run("text", *everything)
+    assert f"{target}:1:1: info" not in out and "(1 suppressed)" in err  # an orphan, hidden
+    _rewrite(root / source, text)
+    assert runs.same_as_plain(*everything, first="junit") == "notes:1"
+    assert "suppressed" not in runs.run("text", *everything)[2]
+    media = [t for t in linkers if t.endswith((".png", ".jpg", ".svg", ".pdf"))]
+    attachment = min(media, key=lambda t: (len(linkers[t]), t))
+    for linker in sorted(linkers[attachment]):
+        text = (root / linker).read_text("utf-8")
+        _rewrite(root / linker, re.sub(LINK, "x", text))
+    assert runs.same_as_plain(*everything, first="sarif") == f"notes:{len(linkers[attachment])}"
+    assert (
+        f"{attachment}:1:1: info: no note links to it [unused-attachment]"
+        in runs.run("text", *everything)[1]
+    )
+    _edit(_some_note(root, 3), f"\nNow linked: [[{Path(target).stem}]] ![[{attachment}]]\n")
+    assert runs.same_as_plain(*everything) == "notes:1"
+    assert f"{attachment}:1:1" not in runs.run("text", *everything)[1]
+
+
+def test_check_state__damaged_or_foreign_state_is_ignored(runs: CheckRuns) -> None:
+    (state,) = runs.cache.rglob("check-*.state")
+    data = state.read_bytes()
+    for damaged in (data[: len(data) // 2], data[:100] + b"x" * 50 + data[150:], b"junk"):
+        state.write_bytes(damaged)
+        assert runs.same_as_plain() in ("full", "stored")
+    state.write_bytes(data[:-10] + bytes(10))
+    _edit(_some_note(runs.root, 4), "\nAfter damage.\n")
+    assert runs.same_as_plain(first="json") in ("full", "notes:1")
+
+
+def test_check_state__many_changed_notes_check_everything(runs: CheckRuns) -> None:
+    for note in _notes(runs.root)[: checkstate.MAX_CHANGED_NOTES + 1]:
+        _edit(note, "\nEdited.\n")
+    assert runs.same_as_plain() == "full"
+
+
+def test_check_state__every_seed_after_an_edit(
+    vault_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checks = CheckRuns(vault_dir, tmp_path, capsys, monkeypatch)
+    assert checks.same_as_plain() == "full"
+    notes = _notes(vault_dir)
+    _edit(notes[len(notes) // 2], f"\nEdited, with [[{notes[3].stem}]] and [[Missing one]].\n")
+    assert checks.same_as_plain(first="json") == "notes:1"

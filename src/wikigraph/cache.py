@@ -226,31 +226,9 @@ RESOLVED_CODEC = Codec(ResolvedLink, skip=1)
 """Resolved links are stored without their link, which the note already holds."""
 
 
-def content_digest(data: bytes) -> bytes:
-    """The digest that identifies a file's bytes."""
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
 def fingerprint(file: VaultFile) -> Fingerprint:
     """The stat fingerprint of a scanned file."""
     return (file.size, file.mtime_ns, file.inode, file.ctime_ns)
-
-
-def index_part(note: Note) -> bytes:
-    """A digest of what ``note`` adds to the link index: its aliases, headings and blocks.
-
-    These are exactly the note fields :meth:`~wikigraph.resolve.VaultIndex.build` reads;
-    with the vault's paths and folders they decide how every link resolves.
-    """
-    data = marshal.dumps(
-        (
-            note.aliases,
-            tuple((heading.text, heading.level) for heading in note.headings),
-            tuple(block.id for block in note.blocks),
-        ),
-        2,  # no references between objects: the same values always give the same bytes
-    )
-    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def index_fingerprint(

@@ -15,7 +15,6 @@ already built; elsewhere they are spawned.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 import threading
@@ -24,6 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wikigraph.model import Note, Problem
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    import multiprocessing.context
 
 PARALLEL_MIN_BYTES = 1_500_000
 """Below this much text to parse, one process is faster than starting workers."""
@@ -76,7 +79,7 @@ class _Reader:
         self.parser = NoteParser(links_in_comments=options.links_in_comments)
 
     def run(self, task: Task) -> Result:
-        from wikigraph.cache import content_digest
+        from wikigraph.checkstate import content_digest
         from wikigraph.parse import unparsed_note
 
         max_size = self.options.max_size
@@ -152,6 +155,8 @@ def available_cores() -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     if sys.platform.startswith("linux") and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")

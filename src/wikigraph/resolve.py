@@ -25,6 +25,8 @@ NFC-normalised and lower-cased), and turns each :class:`Link` into a
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -66,6 +68,24 @@ def heading_key(text: str) -> str:
     """The form in which a heading and a heading link are compared."""
     text = _HEADING_NOISE.sub(" ", name_key(text))
     return " ".join(text.split()).rstrip(_TRAILING_PUNCT).rstrip()
+
+
+def index_part(note: Note) -> bytes:
+    """A digest of what ``note`` adds to the link index: its aliases, headings and blocks.
+
+    These are exactly the note fields :meth:`VaultIndex.build` reads; with the vault's paths
+    and folders they decide how every link resolves, and what every suggestion of
+    :mod:`wikigraph.checks` can propose.
+    """
+    data = marshal.dumps(
+        (
+            note.aliases,
+            tuple((heading.text, heading.level) for heading in note.headings),
+            tuple(block.id for block in note.blocks),
+        ),
+        2,  # no references between objects: the same values always give the same bytes
+    )
+    return hashlib.blake2b(data, digest_size=16).digest()
 
 
 def _strip_md(key: str) -> str:
@@ -214,35 +234,58 @@ class VaultIndex:
     def build(
         cls, files: Iterable[VaultFile], notes: Iterable[Note], folders: Iterable[str]
     ) -> VaultIndex:
+        """The index of the scanned ``files`` and ``folders`` and the parsed ``notes``."""
+        aliases: list[tuple[str, tuple[str, ...]]] = []
+        headings: dict[str, tuple[Heading, ...]] = {}
+        blocks: dict[str, tuple[Block, ...]] = {}
+        for note in notes:
+            aliases.append((note.path, note.aliases))
+            headings[note.path] = note.headings
+            blocks[note.path] = note.blocks
+        return cls.from_parts(
+            ((file.path, file.is_note) for file in files),
+            folders,
+            aliases,
+            PerNote(headings, heading_entries),
+            PerNote(blocks, block_keys),
+        )
+
+    @classmethod
+    def from_parts(
+        cls,
+        files: Iterable[tuple[str, bool]],
+        folders: Iterable[str],
+        aliases: Iterable[tuple[str, Sequence[str]]],
+        headings: Mapping[str, tuple[_HeadingEntry, ...]],
+        blocks: Mapping[str, frozenset[str]],
+    ) -> VaultIndex:
+        """The index of files given as (path, is a note), of the notes' aliases given as
+        (path, aliases) in note order, and of their headings and blocks."""
         by_name: dict[str, list[str]] = {}
         keys: dict[str, str] = {}
         note_paths: list[str] = []
-        for file in sorted(files, key=lambda f: f.path):
-            key = keys[file.path] = name_key(file.path)
+        for path, is_note in sorted(files):
+            key = keys[path] = name_key(path)
             name = _last_part(key)
-            by_name.setdefault(name, []).append(file.path)
-            if file.is_note:
-                note_paths.append(file.path)
-                by_name.setdefault(name[:-3], []).append(file.path)
+            by_name.setdefault(name, []).append(path)
+            if is_note:
+                note_paths.append(path)
+                by_name.setdefault(name[:-3], []).append(path)
         folder_keys: set[str] = set()
         for folder in folders:
             parts = name_key(folder).split("/")
             folder_keys.update("/".join(parts[start:]) for start in range(len(parts)))
-        aliases: dict[str, list[str]] = {}
-        headings: dict[str, tuple[Heading, ...]] = {}
-        blocks: dict[str, tuple[Block, ...]] = {}
-        for note in notes:
-            for alias in note.aliases:
-                aliases.setdefault(name_key(alias.strip()), []).append(note.path)
-            headings[note.path] = note.headings
-            blocks[note.path] = note.blocks
+        by_alias: dict[str, list[str]] = {}
+        for path, names in aliases:
+            for alias in names:
+                by_alias.setdefault(name_key(alias.strip()), []).append(path)
         return cls(
             by_name={k: tuple(v) for k, v in by_name.items()},
             keys=keys,
             folders=frozenset(folder_keys),
-            aliases={k: tuple(sorted(set(v))) for k, v in aliases.items()},
-            headings=PerNote(headings, heading_entries),
-            blocks=PerNote(blocks, block_keys),
+            aliases={k: tuple(sorted(set(v))) for k, v in by_alias.items()},
+            headings=headings,
+            blocks=blocks,
             notes=frozenset(note_paths),
         )
 

@@ -79,6 +79,12 @@ class Vault:
     index_source: Callable[[], VaultIndex] | None = field(default=None, repr=False, compare=False)
     """Gives the link index from the cache or by building it (see :attr:`index`)."""
     load_stats: LoadStats = field(default_factory=LoadStats, compare=False)
+    note_digests: Mapping[str, tuple[bytes | None, bytes]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Per note path: the digest of the bytes it was parsed from (None when they were not
+    read) and the digest of what it adds to the link index
+    (:func:`wikigraph.resolve.index_part`)."""
 
     @cached_property
     def index(self) -> VaultIndex:
@@ -343,7 +349,8 @@ def load_vault(
         note_files = [file for file in scan.files if file.is_note]
         counts = {"notes": len(note_files), "read": 0, "parsed": 0, "resolved": 0, "workers": 1}
         loaded = _read(root, note_files, settings, stored, jobs, progress, counts)
-        from wikigraph.cache import index_fingerprint, index_part
+        from wikigraph.cache import index_fingerprint
+        from wikigraph.resolve import index_part
 
         parts = [
             item.entry.index_part
@@ -370,4 +377,7 @@ def load_vault(
         scan_problems=scan.problems,
         index_source=source,
         load_stats=LoadStats(**counts),
+        note_digests={
+            item.note.path: (item.digest, part) for item, part in zip(loaded, parts, strict=True)
+        },
     )

@@ -1,8 +1,11 @@
 """``wikigraph check``: report broken links and other problems, with CI-friendly output.
 
-Loads the vault, runs :func:`wikigraph.checks.run_checks` and prints the report on stdout
-(or into ``--output``) and a summary line on stderr. Exit code 0 when nothing is at or above
-``--fail-level``, 1 when something is, 2 for usage or configuration errors.
+Checks the vault through :mod:`wikigraph.checkstate` (which prints a stored report when
+nothing changed, re-checks only changed notes when it can, and otherwise loads the vault
+and runs :func:`wikigraph.checks.run_checks`), and prints the report on stdout (or into
+``--output``) and a summary line on stderr. Exit code 0 when nothing is at or above
+``--fail-level``, 1 when something is, 2 for usage or configuration errors. Heavy modules
+are imported only when they are needed.
 """
 
 from __future__ import annotations
@@ -10,31 +13,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import textwrap
 from pathlib import Path
-from typing import Any
 
-from wikigraph.checks import (
-    CHECKS,
-    CheckResult,
-    Severity,
-    baseline_json,
-    run_checks,
-    validate_codes,
-    without_baseline,
-)
 from wikigraph.cli import (
     EXIT_OK,
     add_vault_arguments,
-    display_root,
     settings_from_args,
     vault_from_args,
     write_text,
 )
-from wikigraph.config import Settings
-from wikigraph.report import FORMATS, ReportOptions, format_report, summary_line
-from wikigraph.vault import Vault
+from wikigraph.config import SEVERITIES, Settings
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
+    from wikigraph.vault import Vault
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+"""Every value of ``--format`` (as :data:`wikigraph.report.FORMATS`, which imports more)."""
 HELP = "report broken links and other problems"
 DESCRIPTION = """\
 Check every link of the vault the way Obsidian resolves it, and report broken links,
@@ -93,7 +90,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--fail-level",
-        choices=[s.value for s in Severity],
+        choices=SEVERITIES,
         help="exit with 1 when a finding has this severity or a higher one (default: error)",
     )
     parser.add_argument(
@@ -122,12 +119,18 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 def _codes(values: list[str] | None, option: str) -> tuple[str, ...]:
     if not values:
         return ()
+    from wikigraph.checks import validate_codes
+
     names = [name for value in values for name in value.split(",") if name.strip()]
     return validate_codes(names, option)
 
 
 def list_checks() -> str:
     """The help text of every check, for ``--list-checks``."""
+    import textwrap
+
+    from wikigraph.checks import CHECKS
+
     blocks = []
     for check in CHECKS.values():
         state = "" if check.enabled_by_default else ", off by default"
@@ -157,22 +160,23 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings.with_overrides(**changes) if changes else settings
 
 
-def _base(vault: Vault) -> str:
+def _base(root: Path) -> str:
     """The vault folder relative to the current folder (the repository root in CI)."""
     try:
-        relative = os.path.relpath(vault.root.resolve(), Path.cwd())
+        relative = os.path.relpath(root.resolve(), Path.cwd())
     except ValueError:  # another drive on Windows
-        return vault.root.resolve().as_posix()
+        return root.resolve().as_posix()
     return Path(relative).as_posix()
 
 
-def _shown_root(vault: Vault, args: argparse.Namespace) -> str:
+def _shown_root(root: Path, args: argparse.Namespace) -> str:
     """The vault as the user named it; a configured vault relative to the current folder."""
-    if args.vault is None and vault.root.is_absolute():
-        relative = _base(vault)
+    if args.vault is None and root.is_absolute():
+        relative = _base(root)
         if not relative.startswith("../"):
             return "" if relative == "." else relative
-    return display_root(vault)
+    text = root.as_posix()
+    return "" if text == "." else text
 
 
 def _use_color(output: Path | None) -> bool:
@@ -182,6 +186,8 @@ def _use_color(output: Path | None) -> bool:
 
 
 def _update_baseline(args: argparse.Namespace, settings: Settings, vault: Vault) -> int:
+    from wikigraph.checks import baseline_json, run_checks, without_baseline
+
     path = settings.baseline or DEFAULT_BASELINE
     result = run_checks(vault, without_baseline(settings))
     write_text(baseline_json(result), path)
@@ -199,18 +205,20 @@ def run(args: argparse.Namespace) -> int:
         write_text(list_checks(), None)
         return EXIT_OK
     settings = _settings(args)
-    vault = vault_from_args(args, settings)
     if args.update_baseline:
-        return _update_baseline(args, settings, vault)
-    result: CheckResult = run_checks(vault, settings)
-    fail_level = Severity(settings.fail_level)
-    options = ReportOptions(
-        vault=_shown_root(vault, args),
-        base=_base(vault),
-        fail_level=fail_level,
+        return _update_baseline(args, settings, vault_from_args(args, settings))
+    from wikigraph.checkstate import Shown, check
+
+    root = Path(settings.vault) if settings.vault is not None else Path()
+    shown = Shown(
+        format=args.format,
+        vault=_shown_root(root, args),
+        base=_base(root),
+        fail_level=settings.fail_level,
         color=args.format == "text" and _use_color(args.output),
     )
-    write_text(format_report(result, args.format, options), args.output)
+    report = check(settings, shown, lambda: vault_from_args(args, settings))
+    write_text(report.text, args.output)
     if not args.quiet:
-        print(summary_line(result), file=sys.stderr)
-    return result.exit_code(fail_level)
+        print(report.summary, file=sys.stderr)
+    return report.exit_code

@@ -1,0 +1,1206 @@
+"""Remember the last ``wikigraph check`` of a vault, so that the next one does only what
+changed since.
+
+Takes the settings, how the report is shown (:class:`Shown`) and a way to load the whole
+vault; returns the :class:`Report`: its text, the summary line and the exit code. After
+each check the state is stored in the vault's cache folder (beside the parse cache, see
+:mod:`wikigraph.cachedir`), one file per :func:`state_key`. The next check:
+
+1. **Lists the vault** (:func:`list_vault`): every name (dot-names skipped, as the scan
+   does), the stat of every note, the target of every symlink, and Obsidian's settings
+   file. When that listing, the settings (and the baseline file) and wikigraph's code are
+   those of the stored check, it prints the stored report: no note is read or parsed, and
+   nothing is imported beyond this module. Notes changed less than :data:`RACY_NS` before
+   the stored listing are read and compared by content, since a second change within the
+   same timestamp tick would not show in their stat.
+2. **Checks only the changed notes** when no file or folder was added, removed or renamed
+   and only notes changed: they are read, and those whose bytes differ are parsed. If none
+   of them changed its *surface* (aliases, headings, block ids: all that the links of
+   other notes can match, see :func:`wikigraph.resolve.index_part`), every other note's
+   findings still hold. Only the changed notes' links are resolved (against the link index
+   rebuilt from the stored surfaces) and checked; a finding the note already had is reused,
+   a new one that needs a "did you mean" builds the suggestions from the stored surfaces.
+   The graph checks (``orphan-note``, ``unused-attachment``) are updated from stored
+   counts of incoming links.
+3. **Checks the whole vault** otherwise (with the parse cache), and stores a new state.
+
+Every path gives the same report, byte for byte (``tests/test_differential.py``). The state
+file is replaced atomically, so runs sharing it read the old or the new one; every section
+carries a CRC, and a state that is damaged, of another format or unreadable is ignored: the
+vault is then checked in full. Nothing here raises for a problem with the state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import stat
+import sys
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from typing import Any
+
+    from wikigraph.checks import Checker, CheckResult, Diagnostic, _Finding
+    from wikigraph.config import Settings
+    from wikigraph.model import Block, Heading, Link, Note
+    from wikigraph.resolve import VaultIndex
+    from wikigraph.vault import Vault
+
+    Entry = tuple[Any, ...]
+    Identity = tuple[object, ...]
+    FindingRecord = tuple[str, str, str | None, str | None]
+
+STATE_FORMAT = 1
+"""Bump when the layout of the state file changes."""
+MAGIC = b"wikigraph-check\x00"
+RACY_NS = 2_000_000_000
+"""A note whose ctime is this close to the listing of a stored check is read again by the
+next check (as :data:`wikigraph.cache.RACY_NS`)."""
+MAX_CHANGED_NOTES = 64
+"""With more changed notes than this, the whole vault is checked (with the parse cache)."""
+MAX_RENDERS = 4
+"""Renderings kept per state, one per way of showing the report (format, colour, paths)."""
+STALE_DAYS = 30
+"""State files of other keys that no check wrote for this long are removed."""
+APP_CONFIG = ".obsidian/app.json"
+
+_LIBRARIES = ("markdown_it", "mdit_py_plugins", "yaml", "frontmatter")
+"""Libraries whose version decides what is parsed (their ``__init__`` holds the version)."""
+
+# What a listed entry is (its second item).
+_NOTE, _FILE, _FOLDER, _LINK, _OTHER, _ERROR = "n", "f", "d", "l", "o", "!"
+
+
+def content_digest(data: bytes) -> bytes:
+    """The digest that identifies a file's bytes."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def _dump(value: object) -> bytes:
+    return marshal.dumps(value)  # type: ignore[arg-type]
+
+
+def _load(data: bytes) -> Any:
+    return marshal.loads(data)
+
+
+# --- listing --------------------------------------------------------------------------
+
+
+class Listing:
+    """All that a check depends on in the vault folder, read as cheaply as it can be."""
+
+    __slots__ = ("app_config", "digest", "entries", "safe", "started_ns")
+
+    def __init__(
+        self, entries: list[Entry], app_config: bytes | None, safe: bool, started_ns: int
+    ) -> None:
+        self.entries = entries
+        """Per entry (path, kind, ...): a note with its size, mtime_ns, inode and ctime_ns;
+        a symlink with its real path and the stat of what it points to."""
+        self.app_config = app_config
+        """The bytes of ``.obsidian/app.json``, or None when there is none."""
+        self.safe = safe
+        """False when the listing cannot stand for a scan: a symlinked folder (the scan
+        follows it, the listing does not), an entry that could not be listed or stat'ed."""
+        self.started_ns = started_ns
+        """When the listing began (wall clock)."""
+        # Format 2 keeps no references between objects, which would depend on reference
+        # counts: the same listing always gives the same bytes.
+        data = marshal.dumps((entries, app_config, safe), 2)
+        self.digest = hashlib.blake2b(data, digest_size=16).digest()
+
+    def by_path(self) -> dict[str, Entry]:
+        """Every entry by its path."""
+        return {entry[0]: entry for entry in self.entries}
+
+
+def list_vault(root: str) -> Listing:
+    """List every entry under ``root`` as the scan sees it, statting only notes and
+    symlinks. The order is the file system's, which stays the same while a folder does."""
+    started = time.time_ns()
+    entries: list[Entry] = []
+    add = entries.append
+    safe = True
+    is_file, is_folder = stat.S_ISREG, stat.S_ISDIR
+    pending = [(root, "")]
+    while pending:
+        folder, rel = pending.pop()
+        prefix = rel + "/" if rel else ""
+        try:
+            listing = os.scandir(folder)
+        except OSError:
+            add((rel, _ERROR))
+            safe = False
+            continue
+        with listing:
+            for entry in listing:
+                name = entry.name
+                if name[0] == ".":
+                    continue
+                path = prefix + name
+                try:
+                    if name[-3:].lower() == ".md":  # most entries: one stat says it all
+                        info = entry.stat(follow_symlinks=False)
+                        if is_file(info.st_mode):
+                            add((path, _NOTE, info.st_size, info.st_mtime_ns, info.st_ino,
+                                 info.st_ctime_ns))  # fmt: skip
+                            continue
+                    if entry.is_symlink():
+                        real = os.path.realpath(entry.path)
+                        try:
+                            info = entry.stat()
+                        except FileNotFoundError:  # broken: the scan reports it
+                            add((path, _LINK, real, -1, 0, 0, 0, 0))
+                            continue
+                        if is_folder(info.st_mode):
+                            safe = False
+                        add((path, _LINK, real, info.st_mode, info.st_size, info.st_mtime_ns,
+                             info.st_ino, info.st_ctime_ns))  # fmt: skip
+                    elif entry.is_dir():
+                        add((path, _FOLDER))
+                        pending.append((entry.path, path))
+                    elif entry.is_file():
+                        add((path, _FILE))
+                    else:
+                        add((path, _OTHER))
+                except OSError:
+                    add((path, _ERROR))
+                    safe = False
+    try:
+        with open(os.path.join(root, APP_CONFIG), "rb") as handle:
+            app_config: bytes | None = handle.read()
+    except FileNotFoundError:
+        app_config = None
+    except OSError:
+        app_config, safe = b"", False
+    return Listing(entries, app_config, safe, started)
+
+
+def _app_config_digest(listing: Listing) -> bytes | None:
+    config = listing.app_config
+    return content_digest(config) if config is not None else None
+
+
+def _note_stat(entry: Entry) -> tuple[int, int, int, int] | None:
+    """(size, mtime_ns, inode, ctime_ns) of a listed note, also behind a symlink."""
+    if entry[1] == _NOTE:
+        return entry[2], entry[3], entry[4], entry[5]
+    if entry[1] == _LINK and entry[0].lower().endswith(".md") and stat.S_ISREG(entry[3]):
+        return entry[4], entry[5], entry[6], entry[7]
+    return None
+
+
+# --- keys -----------------------------------------------------------------------------
+
+
+def _file_bytes(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b"?"
+
+
+def code_digest() -> bytes:
+    """A digest of wikigraph's code, the Python version and the parsing libraries: when
+    any changes, a stored report may not be what this code reports."""
+    from wikigraph import __version__
+
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(repr((STATE_FORMAT, __version__, sys.version)).encode())
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (here, os.path.join(here, "commands")):
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py"):
+                hasher.update(name.encode())
+                hasher.update(_file_bytes(os.path.join(folder, name)))
+    import importlib.util
+
+    for library in _LIBRARIES:
+        try:
+            spec = importlib.util.find_spec(library)
+        except (ImportError, ValueError):
+            spec = None
+        origin = spec.origin if spec is not None else None
+        hasher.update(_file_bytes(origin) if origin else library.encode())
+    return hasher.digest()
+
+
+def state_key(settings: Settings) -> str:
+    """The key of a stored check: every setting that can change the report, the baseline
+    file's bytes, and :func:`code_digest`."""
+    baseline = settings.baseline
+    baseline_digest: bytes | None = None
+    if baseline is not None:
+        try:
+            baseline_digest = content_digest(baseline.read_bytes())
+        except OSError as error:
+            baseline_digest = type(error).__name__.encode()
+    values = (
+        tuple(settings.exclude),
+        settings.alias_links,
+        settings.links_in_comments,
+        settings.max_note_size,
+        settings.fail_level,
+        tuple(settings.select),
+        tuple(settings.ignore),
+        tuple(settings.severity.items()),
+        str(baseline) if baseline is not None else None,
+        baseline_digest,
+    )
+    hasher = hashlib.blake2b(digest_size=12)
+    hasher.update(code_digest())
+    hasher.update(repr(values).encode("utf-8", "surrogatepass"))
+    return hasher.hexdigest()
+
+
+class Shown:
+    """How the report is shown: all that its text depends on besides the findings."""
+
+    __slots__ = ("base", "color", "fail_level", "format", "vault")
+
+    def __init__(self, format: str, vault: str, base: str, fail_level: str, color: bool) -> None:
+        self.format = format
+        self.vault = vault
+        """The vault folder as the user named it (before paths in text output)."""
+        self.base = base
+        """The vault folder relative to the current folder (before paths for CI)."""
+        self.fail_level = fail_level
+        self.color = color
+
+    def key(self) -> bytes:
+        """What tells one rendering of a report from another."""
+        values = repr((self.format, self.vault, self.base, self.fail_level, self.color))
+        return hashlib.blake2b(values.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+
+
+class Report:
+    """A finished check: the report's text, the summary line, the exit code, and how the
+    check was done (``stored``, ``notes`` or ``full``)."""
+
+    __slots__ = ("exit_code", "how", "summary", "text")
+
+    def __init__(self, text: str, summary: str, exit_code: int, how: str = "full") -> None:
+        self.text = text
+        self.summary = summary
+        self.exit_code = exit_code
+        self.how = how
+
+
+# --- the state file -------------------------------------------------------------------
+
+_HEAD = len(MAGIC) + 8
+
+
+class StateError(Exception):
+    """A stored state is damaged; the vault is checked without it."""
+
+
+class StateFile:
+    """One stored check: a header, and named sections that are read only when needed."""
+
+    def __init__(self, path: Path, header: dict[str, Any], handle: int, start: int) -> None:
+        self.path = path
+        self.header = header
+        self.handle = handle
+        self.start = start
+
+    @classmethod
+    def open(cls, path: Path, key: str) -> StateFile | None:
+        """The state at ``path`` if it is of this format and stored under ``key``."""
+        try:
+            handle = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            head = os.pread(handle, _HEAD, 0)
+            if len(head) != _HEAD or not head.startswith(MAGIC):
+                raise StateError("not a state file")
+            version = int.from_bytes(head[-8:-4], "little")
+            size = int.from_bytes(head[-4:], "little")
+            if version != STATE_FORMAT:
+                raise StateError("another format")
+            raw = os.pread(handle, size, _HEAD)
+            header = _load(raw) if len(raw) == size else None
+            if not isinstance(header, dict) or header.get("key") != key:
+                raise StateError("another key")
+            for name in ("sections", "renders"):
+                if not isinstance(header.get(name), dict):
+                    raise StateError(name)
+        except (OSError, StateError, EOFError, ValueError, TypeError):
+            os.close(handle)
+            return None
+        return cls(path, header, handle, _HEAD + size)
+
+    def close(self) -> None:
+        """Close the file."""
+        if self.handle >= 0:
+            os.close(self.handle)
+            self.handle = -1
+
+    def raw(self, name: str) -> bytes | None:
+        """The bytes of a section; None if it is missing or damaged."""
+        where = self.header["sections"].get(name)
+        if not isinstance(where, tuple) or len(where) != 3:
+            return None
+        offset, length, crc = where
+        try:
+            data = os.pread(self.handle, length, self.start + offset)
+        except (OSError, TypeError, ValueError, OverflowError):
+            return None
+        if len(data) != length or zlib.crc32(data) != crc:
+            return None
+        return data
+
+    def section(self, name: str) -> Any:
+        """A section's value; raises :class:`StateError` when it cannot be read."""
+        data = self.raw(name)
+        if data is None:
+            raise StateError(name)
+        try:
+            return _load(data)
+        except (EOFError, ValueError, TypeError) as error:
+            raise StateError(name) from error
+
+    def sections(self) -> dict[str, bytes]:
+        """The bytes of every section; raises :class:`StateError` if one is damaged."""
+        found = {}
+        for name in self.header["sections"]:
+            data = self.raw(name)
+            if data is None:
+                raise StateError(name)
+            found[name] = data
+        return found
+
+
+def write_state(path: Path, header: Mapping[str, object], sections: Mapping[str, bytes]) -> None:
+    """Write a state file atomically (a temporary file renamed over the old one); give up
+    silently when the folder cannot be written."""
+    table: dict[str, tuple[int, int, int]] = {}
+    offset = 0
+    for name, data in sections.items():
+        table[name] = (offset, len(data), zlib.crc32(data))
+        offset += len(data)
+    encoded = _dump({**header, "sections": table})
+    head = MAGIC + STATE_FORMAT.to_bytes(4, "little") + len(encoded).to_bytes(4, "little")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{time.time_ns()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "wb") as stream:
+            stream.write(head)
+            stream.write(encoded)
+            for data in sections.values():
+                stream.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        return
+    _remove_stale(path)
+
+
+def _remove_stale(current: Path) -> None:
+    """Remove state files of other keys that no check has written for :data:`STALE_DAYS`."""
+    limit = time.time() - STALE_DAYS * 86400
+    with contextlib.suppress(OSError):
+        for other in current.parent.glob("check-*.state"):
+            if other != current and other.stat().st_mtime < limit:
+                other.unlink()
+
+
+def state_path(settings: Settings, root: Path) -> Path | None:
+    """Where the check state of the vault at ``root`` lives; None when caching is off."""
+    from wikigraph.cachedir import vault_cache_dir
+
+    folder = vault_cache_dir(settings, root)
+    if folder is None:
+        return None
+    real_folder, real_root = os.path.realpath(folder), os.path.realpath(root)
+    if real_folder == real_root or real_folder.startswith(real_root.rstrip(os.sep) + os.sep):
+        return None  # never inside the vault: loading the vault says why
+    return folder / f"check-{state_key(settings)}.state"
+
+
+# --- what the state holds -------------------------------------------------------------
+
+
+class _NoteRecord:
+    """What the state keeps about one note."""
+
+    __slots__ = ("digest", "memo", "parsed", "suppression", "surface", "targets")
+
+    def __init__(
+        self,
+        digest: bytes | None,
+        surface: bytes,
+        memo: Mapping[Identity, Sequence[FindingRecord]],
+        suppression: tuple[tuple[str, ...] | None, tuple[tuple[int, tuple[str, ...]], ...]] | None,
+        targets: tuple[str, ...] | None,
+        parsed: bool,
+    ) -> None:
+        self.digest = digest
+        """Of the bytes the note was parsed from; None when they could not be read."""
+        self.surface = surface
+        """What the note adds to the link index (:func:`wikigraph.resolve.index_part`)."""
+        self.memo = memo
+        """The findings of each of its links that has some, by :func:`link_identity`."""
+        self.suppression = suppression
+        """Its ``wikigraph-ignore`` property and comments, if any."""
+        self.targets = targets
+        """The files its links join it to in the graph checks (when they are on)."""
+        self.parsed = parsed
+
+    @classmethod
+    def of(
+        cls,
+        note: Note,
+        digest: bytes | None,
+        surface: bytes,
+        memo: Mapping[Identity, Sequence[FindingRecord]],
+        targets: Iterable[str] | None,
+    ) -> _NoteRecord:
+        suppression = None
+        if note.suppressions or note.ignored_checks is not None:
+            ignored = None if note.ignored_checks is None else tuple(sorted(note.ignored_checks))
+            lines = tuple((s.line, tuple(sorted(s.codes))) for s in note.suppressions)
+            suppression = (ignored, lines)
+        kept = tuple(sorted(set(targets))) if targets is not None else None
+        return cls(digest, surface, memo, suppression, kept, note.parsed)
+
+    def encode(self) -> bytes:
+        memo = tuple((identity, tuple(found)) for identity, found in self.memo.items())
+        return _dump((self.digest, self.surface, memo, self.suppression, self.targets, self.parsed))
+
+    @classmethod
+    def decode(cls, blob: object) -> _NoteRecord:
+        if not isinstance(blob, bytes):
+            raise StateError("notes")
+        try:
+            digest, surface, memo, suppression, targets, parsed = _load(blob)
+            return cls(digest, surface, dict(memo), suppression, targets, parsed)
+        except (EOFError, ValueError, TypeError) as error:
+            raise StateError("notes") from error
+
+    def stand_in(self, path: str) -> Note | None:
+        """A note holding only this note's suppressions, which is all that settling a
+        finding reads from it; None when it has none."""
+        if self.suppression is None:
+            return None
+        from wikigraph.model import Note, Suppression
+
+        ignored, lines = self.suppression
+        return Note(
+            path=path,
+            title="",
+            properties={},
+            aliases=(),
+            tags=(),
+            headings=(),
+            blocks=(),
+            links=(),
+            suppressions=tuple(Suppression(line, frozenset(codes)) for line, codes in lines),
+            ignored_checks=frozenset(ignored) if ignored is not None else None,
+        )
+
+
+class _ReportRecord:
+    """The findings of a stored check, per path, and what the report says besides."""
+
+    __slots__ = ("by_path", "checks", "hidden", "incoming", "note_paths", "notes")
+
+    def __init__(
+        self,
+        by_path: dict[str, list[tuple[Any, ...]]],
+        hidden: dict[str, list[int]],
+        notes: int,
+        note_paths: tuple[str, ...],
+        checks: tuple[tuple[str, str], ...],
+        incoming: dict[str, int] | None,
+    ) -> None:
+        self.by_path = by_path
+        """The diagnostics of each path that has some, in order."""
+        self.hidden = hidden
+        """Per path: how many findings were [suppressed, baselined], when any were."""
+        self.notes = notes
+        self.note_paths = note_paths
+        self.checks = checks
+        """The checks that ran and their severity."""
+        self.incoming = incoming
+        """For the graph checks: how many checked notes link to each file."""
+
+    def encode(self) -> bytes:
+        values = (self.by_path, self.hidden, self.notes, self.note_paths, self.checks)
+        return _dump((*values, self.incoming))
+
+    @classmethod
+    def decode(cls, value: object) -> _ReportRecord:
+        if not isinstance(value, tuple) or len(value) != 6:
+            raise StateError("report")
+        return cls(*value)
+
+    def replace(self, path: str, diagnostics: Iterable[Diagnostic], hidden: Sequence[int]) -> None:
+        """Make ``diagnostics`` and ``hidden`` the findings of ``path``."""
+        self.by_path.pop(path, None)
+        self.hidden.pop(path, None)
+        records = [_diagnostic_record(d) for d in diagnostics]
+        if records:
+            self.by_path[path] = records
+        if any(hidden):
+            self.hidden[path] = list(hidden)
+
+    def result(self) -> CheckResult:
+        """The check's result, with every diagnostic in order."""
+        from wikigraph.checks import CheckResult, Diagnostic, Severity
+
+        diagnostics = [
+            Diagnostic(d[0], d[1], d[2], d[3], d[4], Severity(d[5]), d[6], d[7], d[8], d[9], d[10])
+            for path in sorted(self.by_path)
+            for d in self.by_path[path]
+        ]
+        return CheckResult(
+            diagnostics=tuple(diagnostics),
+            notes=self.notes,
+            note_paths=tuple(self.note_paths),
+            checks={code: Severity(level) for code, level in self.checks},
+            baselined=sum(counts[1] for counts in self.hidden.values()),
+            suppressed=sum(counts[0] for counts in self.hidden.values()),
+        )
+
+
+def _diagnostic_record(d: Diagnostic) -> tuple[object, ...]:
+    return (d.path, d.line, d.column, d.end_line, d.end_column, d.severity.value, d.code,
+            d.message, d.hint, d.suggestion, d.fingerprint)  # fmt: skip
+
+
+def _place(record: Sequence[Any]) -> tuple[int, int, str, str]:
+    """Where a stored diagnostic sorts in its file: line, column, code, message."""
+    return (record[1], record[2], record[6], record[7])
+
+
+def link_identity(link: Link) -> Identity:
+    """Everything about a link but its place: two links of a note with the same identity
+    resolve, and are reported, alike (while the rest of the vault stays the same)."""
+    return (link.raw, link.kind.value, link.location.value, link.property, link.path,
+            link.subpath, link.display, link.is_url)  # fmt: skip
+
+
+def _finding_record(finding: _Finding) -> FindingRecord:
+    return (finding.code, finding.message, finding.hint, finding.suggestion)
+
+
+def _surface_record(note: Note) -> bytes:
+    """What the links of other notes can match in ``note``: aliases, headings, blocks."""
+    headings = tuple((h.text, h.level, h.line) for h in note.headings)
+    blocks = tuple((b.id, b.line, b.column) for b in note.blocks)
+    return _dump((note.aliases, headings, blocks))
+
+
+def _headings_of(surface: bytes) -> tuple[Heading, ...]:
+    from wikigraph.model import Heading
+
+    return tuple([Heading(text, level, line) for text, level, line in _load(surface)[1]])
+
+
+def _blocks_of(surface: bytes) -> tuple[Block, ...]:
+    from wikigraph.model import Block
+
+    return tuple([Block(id_, line, column) for id_, line, column in _load(surface)[2]])
+
+
+# --- checking -------------------------------------------------------------------------
+
+
+def check(settings: Settings, shown: Shown, load: Callable[[], Vault]) -> Report:
+    """Check the vault of ``settings`` as cheaply as the stored state allows.
+
+    ``load`` loads the whole vault (with progress and the parse cache) when it must be
+    checked in full.
+
+    Raises:
+        WikigraphError: the settings are invalid or the vault cannot be read, as loading
+            the vault or running the checks raise them.
+    """
+    root = Path(settings.vault) if settings.vault is not None else Path("notes")
+    path = state_path(settings, root) if os.path.isdir(root) else None
+    if path is None:
+        return _full(settings, shown, load, None, None)
+    listing = list_vault(os.fspath(root))
+    stored = StateFile.open(path, state_key(settings))
+    if stored is None:
+        return _full(settings, shown, load, path, listing)
+    report = None
+    try:
+        report = _unchanged(stored, listing, shown, root)
+        if report is None:
+            report = _changed(stored, listing, settings, shown, root)
+    except StateError:
+        report = None
+    finally:
+        stored.close()
+    return report if report is not None else _full(settings, shown, load, path, listing)
+
+
+def render(result: CheckResult, shown: Shown, how: str) -> Report:
+    """The report of ``result``, shown as ``shown`` asks."""
+    from wikigraph.checks import Severity
+    from wikigraph.report import ReportOptions, format_report, summary_line
+
+    fail_level = Severity(shown.fail_level)
+    options = ReportOptions(
+        vault=shown.vault, base=shown.base, fail_level=fail_level, color=shown.color
+    )
+    text = format_report(result, shown.format, options)
+    return Report(text, summary_line(result), result.exit_code(fail_level), how)
+
+
+def _racy(listing: Listing, digest_of: Callable[[str], bytes | None]) -> tuple[Any, ...]:
+    """The notes whose stat the next check cannot trust, with their content digests."""
+    since = listing.started_ns - RACY_NS
+    found = []
+    for entry in listing.entries:
+        note = _note_stat(entry)
+        if note is not None and note[3] >= since:
+            found.append((entry[0], digest_of(entry[0])))
+    return tuple(found)
+
+
+def _same_bytes(root: Path, path: str, digest: bytes | None) -> bool:
+    if digest is None:
+        return False
+    try:
+        with open(root / path, "rb") as handle:
+            return content_digest(handle.read()) == digest
+    except OSError:
+        return False
+
+
+def _unchanged(stored: StateFile, listing: Listing, shown: Shown, root: Path) -> Report | None:
+    """The stored report, when nothing it depends on changed."""
+    header = stored.header
+    if not listing.safe or header.get("listing") != listing.digest:
+        return None
+    racy = header.get("racy")
+    if not isinstance(racy, tuple):
+        return None
+    for path, digest in racy:
+        if not _same_bytes(root, path, digest):
+            return None
+    summary, exit_code = header.get("summary"), header.get("exit")
+    if not isinstance(summary, str) or not isinstance(exit_code, int):
+        return None
+    name = header["renders"].get(shown.key())
+    text = stored.raw(name) if isinstance(name, str) else None
+    if text is not None:
+        return Report(text.decode("utf-8", "surrogatepass"), summary, exit_code, "stored")
+    # Shown another way (format, colour, vault path): render the stored findings, and
+    # keep that rendering too.
+    report = render(_ReportRecord.decode(stored.section("report")).result(), shown, "stored")
+    _write_with_render(stored.path, dict(header), stored.sections(), shown, report)
+    return report
+
+
+def _write_with_render(
+    path: Path,
+    header: dict[str, Any],
+    sections: dict[str, bytes],
+    shown: Shown,
+    report: Report,
+) -> None:
+    """Store the state with ``report``'s text as the rendering for ``shown``, keeping the
+    latest few others that ``header`` lists."""
+    renders: dict[bytes, str] = dict(header.get("renders") or {})
+    renders.pop(shown.key(), None)
+    while len(renders) >= MAX_RENDERS:
+        del renders[next(iter(renders))]
+    used = set(renders.values())
+    for name in [n for n in sections if n.startswith("render-") and n not in used]:
+        del sections[name]
+    name = next(f"render-{i}" for i in range(MAX_RENDERS + 1) if f"render-{i}" not in used)
+    sections[name] = report.text.encode("utf-8", "surrogatepass")
+    renders[shown.key()] = name
+    write_state(path, {**header, "renders": renders}, sections)
+
+
+def _full(
+    settings: Settings,
+    shown: Shown,
+    load: Callable[[], Vault],
+    path: Path | None,
+    listing: Listing | None,
+) -> Report:
+    """Load and check the whole vault; store the state when there is a place for it."""
+    from wikigraph.checks import Checker
+
+    vault = load()
+    checker = Checker(settings, lambda: vault)
+    memo: dict[str, dict[Identity, list[FindingRecord]]] = {}
+
+    def remember(resolved: Any, found: list[_Finding]) -> None:
+        if found:
+            link = resolved.link
+            memo.setdefault(link.source, {})[link_identity(link)] = [
+                _finding_record(f) for f in found
+            ]
+
+    findings = checker.findings(remember if path is not None else None)
+    diagnostics, hidden = checker.settle(findings, vault.note_by_path)
+    del findings
+    result = checker.result(diagnostics, hidden)
+    report = render(result, shown, "full")
+    if path is not None and listing is not None and _listed_as_scanned(listing, vault):
+        _store_full(path, listing, vault, checker, memo, result, hidden, shown, report)
+    return report
+
+
+def _listed_as_scanned(listing: Listing, vault: Vault) -> bool:
+    """Whether the listing (taken before the scan) shows the files and folders the scan
+    found, with the same stat for every note: then the vault did not change in between."""
+    entries = listing.by_path()
+    for file in vault.files:
+        entry = entries.get(file.path)
+        if entry is None or entry[1] not in (_NOTE, _FILE, _LINK):
+            return False
+        if file.is_note and _note_stat(entry) != (
+            file.size,
+            file.mtime_ns,
+            file.inode,
+            file.ctime_ns,
+        ):
+            return False
+    listed_files = sum(1 for entry in listing.entries if entry[1] in (_NOTE, _FILE))
+    scanned_links = sum(1 for file in vault.files if entries[file.path][1] == _LINK)
+    if listed_files != len(vault.files) - scanned_links:
+        return False
+    folders = [entry[0] for entry in listing.entries if entry[1] == _FOLDER]
+    return sorted(folders) == list(vault.folders)
+
+
+def _store_full(
+    path: Path,
+    listing: Listing,
+    vault: Vault,
+    checker: Checker,
+    memo: Mapping[str, Mapping[Identity, Sequence[FindingRecord]]],
+    result: CheckResult,
+    hidden: Mapping[str, Sequence[int]],
+    shown: Shown,
+    report: Report,
+) -> None:
+    from wikigraph.checks import graph_target
+
+    excluded = vault.excluded
+    targets: dict[str, set[str]] = {}
+    incoming: dict[str, int] | None = None
+    if checker.graph:
+        for resolved in vault.links:
+            target = graph_target(resolved)
+            if target is not None:
+                targets.setdefault(resolved.link.source, set()).add(target)
+        incoming = {}
+        for found in targets.values():
+            for target in found:
+                incoming[target] = incoming.get(target, 0) + 1
+    notes: dict[str, bytes] = {}
+    surfaces: dict[str, bytes] = {}
+    for note in vault.notes:
+        digests = vault.note_digests.get(note.path)
+        if digests is None:
+            return  # not loaded by load_vault: nothing to store
+        out = None
+        if incoming is not None and note.path not in excluded:
+            out = targets.get(note.path, set())
+        record = _NoteRecord.of(note, digests[0], digests[1], memo.get(note.path, {}), out)
+        notes[note.path] = record.encode()
+        surfaces[note.path] = _surface_record(note)
+    by_path: dict[str, list[tuple[Any, ...]]] = {}
+    for d in result.diagnostics:
+        by_path.setdefault(d.path, []).append(_diagnostic_record(d))
+    checks = tuple((code, level.value) for code, level in result.checks.items())
+    stored = _ReportRecord(
+        by_path,
+        {p: list(c) for p, c in hidden.items()},
+        result.notes,
+        result.note_paths,
+        checks,
+        incoming,
+    )
+    index = vault.index
+    index_value = (
+        dict(index.by_name),
+        dict(index.keys),
+        index.folders,
+        dict(index.aliases),
+        index.notes,
+        vault.excluded,
+        vault.folders,
+    )
+    sections = {
+        "entries": _dump(listing.entries),
+        "notes": _dump(notes),
+        "surface": _dump(surfaces),
+        "index": _dump(index_value),
+        "report": stored.encode(),
+    }
+    header = {
+        "key": path.name[len("check-") : -len(".state")],
+        "listing": listing.digest,
+        "racy": _racy(listing, lambda p: vault.note_digests[p][0]),
+        "safe": listing.safe and not any(p != APP_CONFIG for p in vault.scan_problems),
+        "app_config": _app_config_digest(listing),
+        "summary": report.summary,
+        "exit": report.exit_code,
+        "renders": {},
+    }
+    _write_with_render(path, header, sections, shown, report)
+
+
+# --- checking only the changed notes --------------------------------------------------
+
+
+def _changed(
+    stored: StateFile, listing: Listing, settings: Settings, shown: Shown, root: Path
+) -> Report | None:
+    """Check again only the notes that changed, when nothing else did; None otherwise."""
+    header = stored.header
+    racy = header.get("racy")
+    if not listing.safe or header.get("safe") is not True or not isinstance(racy, tuple):
+        return None
+    if header.get("app_config") != _app_config_digest(listing):
+        return None  # Obsidian's excluded files may have changed
+    before = stored.section("entries")
+    if not isinstance(before, list) or len(before) != len(listing.entries):
+        return None
+    old = {entry[0]: entry for entry in before}
+    new = listing.by_path()
+    if old.keys() != new.keys():
+        return None  # a file or folder was added, removed or renamed
+    changed: set[str] = set()
+    for path, entry in new.items():
+        was = old[path]
+        if entry == was:
+            continue
+        if entry[1] != was[1] or entry[1] not in (_NOTE, _FILE, _FOLDER):
+            return None  # a symlink or a file of another kind changed
+        if entry[1] == _NOTE:
+            changed.add(path)
+    for path, _ in racy:
+        if path not in new or _note_stat(new[path]) is None:
+            return None
+        changed.add(path)
+    if len(changed) > MAX_CHANGED_NOTES:
+        return None
+    return _Changed(stored, listing, settings, shown, root).run(sorted(changed), new)
+
+
+class _Changed:
+    """One check of only the notes that changed since the stored check."""
+
+    def __init__(
+        self, stored: StateFile, listing: Listing, settings: Settings, shown: Shown, root: Path
+    ) -> None:
+        self.stored = stored
+        self.listing = listing
+        self.settings = settings
+        self.shown = shown
+        self.root = root
+        self._surfaces: dict[str, bytes] | None = None
+        self._index: tuple[Any, ...] | None = None
+
+    def run(self, changed: list[str], entries: Mapping[str, Entry]) -> Report | None:
+        """Read the changed notes, parse those whose bytes differ and check those again;
+        None when one of them changed its surface."""
+        from wikigraph.parallel import Options, Task, read_notes
+        from wikigraph.resolve import index_part
+
+        blobs = self.stored.section("notes")
+        if not isinstance(blobs, dict):
+            raise StateError("notes")
+        records = {path: _NoteRecord.decode(blobs.get(path)) for path in changed}
+        tasks = []
+        for path in changed:
+            size = _note_stat(entries[path])
+            assert size is not None
+            tasks.append(Task(path, size[0], records[path].digest))
+        options = Options(
+            os.fspath(self.root), self.settings.max_note_size, self.settings.links_in_comments
+        )
+        parsed: dict[str, Note] = {}
+        for path, digest, note in read_notes(tasks, options, jobs=1):
+            records[path].digest = digest
+            if note is not None:
+                if index_part(note) != records[path].surface:
+                    return None  # its surface changed: other notes may resolve otherwise
+                parsed[path] = note
+        for path in changed:
+            if path not in parsed:  # the same bytes as before: only the stat changed
+                blobs[path] = records[path].encode()
+        if not parsed:
+            return self._same_notes(blobs)
+        return self._recheck(blobs, records, dict(sorted(parsed.items())))
+
+    # --- what the state holds about the rest of the vault ---
+
+    def surfaces(self) -> dict[str, bytes]:
+        """Every note's surface (see :func:`_surface_record`), by path."""
+        if self._surfaces is None:
+            value = self.stored.section("surface")
+            if not isinstance(value, dict):
+                raise StateError("surface")
+            self._surfaces = value
+        return self._surfaces
+
+    def stored_index(self) -> tuple[Any, ...]:
+        """The stored parts of the link index (:class:`~wikigraph.resolve.VaultIndex`'s
+        ``by_name``, ``keys``, ``folders``, ``aliases`` and ``notes``), the excluded files
+        and the folders."""
+        if self._index is None:
+            value = self.stored.section("index")
+            if not isinstance(value, tuple) or len(value) != 7:
+                raise StateError("index")
+            self._index = value
+        return self._index
+
+    def excluded(self) -> frozenset[str]:
+        """The files that the checks skip."""
+        excluded: frozenset[str] = self.stored_index()[5]
+        return excluded
+
+    def index(self) -> VaultIndex:
+        """The link index: the stored one (the changed notes have the same surfaces as
+        their stored versions), with headings and blocks read from the surfaces."""
+        from wikigraph.resolve import PerNote, VaultIndex, block_keys, heading_entries
+
+        by_name, keys, folders, aliases, notes, _, _ = self.stored_index()
+        surfaces = self.surfaces()
+        return VaultIndex(
+            by_name=by_name,
+            keys=keys,
+            folders=folders,
+            aliases=aliases,
+            headings=PerNote(surfaces, lambda surface: heading_entries(_headings_of(surface))),
+            blocks=PerNote(surfaces, lambda surface: block_keys(_blocks_of(surface))),
+            notes=notes,
+        )
+
+    def vault(self, parsed: Mapping[str, Note], index: VaultIndex) -> Vault:
+        """The vault as far as suggestions see it: every file, folder and note surface."""
+        from wikigraph.model import Note, VaultFile
+        from wikigraph.vault import Vault
+
+        _, keys, _, _, notes, excluded, folders = self.stored_index()
+        files = tuple(
+            VaultFile(path, 0, 0, path in notes, path in excluded) for path in sorted(keys)
+        )
+        found = []
+        for path, surface in self.surfaces().items():
+            note = parsed.get(path)
+            if note is None:
+                name = path.rsplit("/", 1)[-1]
+                note = Note(
+                    path=path,
+                    title=name[:-3] if name.lower().endswith(".md") else name,
+                    properties={},
+                    aliases=tuple(_load(surface)[0]),
+                    tags=(),
+                    headings=_headings_of(surface),
+                    blocks=_blocks_of(surface),
+                    links=(),
+                )
+            found.append(note)
+        return Vault(
+            root=self.root,
+            settings=self.settings,
+            files=files,
+            notes=tuple(found),
+            links=(),
+            folders=tuple(folders),
+            index_source=lambda: index,
+        )
+
+    # --- checking ---
+
+    def _same_notes(self, blobs: Mapping[str, bytes]) -> Report:
+        """The stored report, when the changed notes turned out to hold the same bytes;
+        the state is stored again with their new stat."""
+        header = self.stored.header
+        name = header["renders"].get(self.shown.key())
+        text = self.stored.raw(name) if isinstance(name, str) else None
+        if text is not None:
+            summary, exit_code = header["summary"], header["exit"]
+            report = Report(text.decode("utf-8", "surrogatepass"), summary, exit_code, "notes:0")
+        else:
+            stored = _ReportRecord.decode(self.stored.section("report"))
+            report = render(stored.result(), self.shown, "notes:0")
+        self._store(blobs, {}, None, report)
+        return report
+
+    def _recheck(
+        self,
+        blobs: dict[str, bytes],
+        records: Mapping[str, _NoteRecord],
+        parsed: Mapping[str, Note],
+    ) -> Report:
+        from wikigraph.checks import Checker, finding_order, graph_target, orphan_finding
+        from wikigraph.resolve import ResolveOptions, resolve_links
+
+        stored = _ReportRecord.decode(self.stored.section("report"))
+        excluded = self.excluded()
+        index = self.index()
+        checker = Checker(self.settings, lambda: self.vault(parsed, index))
+        incoming = stored.incoming
+        if checker.graph and incoming is None:
+            raise StateError("report")
+        options = ResolveOptions(alias_links=self.settings.alias_links)
+        pending: dict[str, list[_Finding]] = {}
+        targets: dict[str, set[str]] = {}
+        counts_before: dict[str, int] = {}
+        for path, note in parsed.items():
+            record = records[path]
+            if path in excluded:  # not checked: only its surface matters, and it is the same
+                blobs[path] = _NoteRecord.of(note, record.digest, record.surface, {}, None).encode()
+                continue
+            resolved = resolve_links((note,), index, options)
+            memo: dict[Identity, list[FindingRecord]] = {}
+            found_here: list[_Finding] = []
+            for item in resolved:
+                identity = link_identity(item.link)
+                known = record.memo.get(identity)
+                if known is not None:
+                    found = [_finding_of(item.link, *finding) for finding in known]
+                else:
+                    found = checker.link_findings(item)
+                if found:
+                    memo[identity] = [_finding_record(f) for f in found]
+                found_here.extend(found)
+            pending[path] = checker.note_findings(note, found_here)
+            out: set[str] | None = None
+            if incoming is not None:
+                out = {t for t in map(graph_target, resolved) if t is not None}
+                for target in set(record.targets or ()) ^ out:
+                    counts_before.setdefault(target, incoming.get(target, 0))
+                    incoming[target] = incoming.get(target, 0) + (1 if target in out else -1)
+                targets[path] = out
+            blobs[path] = _NoteRecord.of(note, record.digest, record.surface, memo, out).encode()
+        for path, findings in pending.items():
+            note = parsed[path]
+            if (
+                "orphan-note" in checker.enabled
+                and note.parsed
+                and incoming is not None
+                and not incoming.get(path)
+                and not any(index.is_note(target) for target in targets[path])
+            ):
+                findings.append(orphan_finding(path))
+            findings.sort(key=finding_order)
+            diagnostics, hidden = checker.settle(findings, {path: note})
+            stored.replace(path, diagnostics, hidden.get(path, (0, 0)))
+        if incoming is not None:
+            self._graph(checker, blobs, parsed, counts_before, incoming, excluded, index, stored)
+            for path in counts_before:
+                if not incoming.get(path):
+                    incoming.pop(path, None)
+        how = f"notes:{len(parsed)}"
+        report = render(stored.result(), self.shown, how)
+        self._store(blobs, parsed, stored, report)
+        return report
+
+    def _graph(
+        self,
+        checker: Checker,
+        blobs: Mapping[str, bytes],
+        parsed: Mapping[str, Note],
+        counts_before: Mapping[str, int],
+        incoming: Mapping[str, int],
+        excluded: frozenset[str],
+        index: VaultIndex,
+        stored: _ReportRecord,
+    ) -> None:
+        """Add or remove the graph finding of each other file whose being linked changed."""
+        from wikigraph.checks import orphan_finding, unused_finding
+
+        for path, before in counts_before.items():
+            now = incoming.get(path, 0)
+            if path in parsed or path in excluded or (before == 0) == (now == 0):
+                continue
+            owner = None
+            if index.is_note(path):
+                record = _NoteRecord.decode(blobs.get(path))
+                if "orphan-note" not in checker.enabled or not record.parsed:
+                    continue
+                if any(index.is_note(target) for target in record.targets or ()):
+                    continue  # it links to another note: never an orphan
+                finding: _Finding | None = orphan_finding(path)
+                owner = record.stand_in(path)
+            elif "unused-attachment" in checker.enabled:
+                finding = unused_finding(path)
+            else:
+                continue
+            if finding is None:
+                continue
+            diagnostics, hidden = checker.settle([finding], {path: owner} if owner else {})
+            counts = hidden.get(path, [0, 0])
+            listed = stored.by_path.setdefault(path, [])
+            totals = stored.hidden.setdefault(path, [0, 0])
+            sign = 1 if now == 0 else -1  # nothing links to it any more: it gains the finding
+            for d in diagnostics:
+                if sign > 0:
+                    listed.append(_diagnostic_record(d))
+                else:
+                    listed.remove(_diagnostic_record(d))
+            listed.sort(key=_place)
+            totals[0] += sign * counts[0]
+            totals[1] += sign * counts[1]
+            if not listed:
+                del stored.by_path[path]
+            if not any(totals):
+                del stored.hidden[path]
+
+    def _store(
+        self,
+        blobs: Mapping[str, bytes],
+        parsed: Mapping[str, Note],
+        stored: _ReportRecord | None,
+        report: Report,
+    ) -> None:
+        """Store the state with the new listing; ``stored`` is the new report's findings,
+        None when they did not change (and so neither did the stored renderings)."""
+        state = self.stored
+        sections = state.sections()
+        sections["entries"] = _dump(self.listing.entries)
+        sections["notes"] = _dump(blobs)
+        if stored is not None:
+            sections["report"] = stored.encode()
+        if parsed:
+            surfaces = self.surfaces()
+            for path, note in parsed.items():
+                surfaces[path] = _surface_record(note)
+            sections["surface"] = _dump(surfaces)
+
+        def digest_of(path: str) -> bytes | None:
+            return _NoteRecord.decode(blobs.get(path)).digest
+
+        header = {
+            **state.header,
+            "listing": self.listing.digest,
+            "racy": _racy(self.listing, digest_of),
+            "summary": report.summary,
+            "exit": report.exit_code,
+            "renders": state.header["renders"] if stored is None else {},
+        }
+        _write_with_render(state.path, header, sections, self.shown, report)
+
+
+def _finding_of(
+    link: Link, code: str, message: str, hint: str | None, suggestion: str | None
+) -> _Finding:
+    from wikigraph.checks import link_finding
+
+    return link_finding(link, code, message, (hint, suggestion))
