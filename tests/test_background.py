@@ -1,4 +1,4 @@
-"""Background jobs: the same value with or without a child process, errors raised in the caller."""
+"""Helpers: the same value with or without a child process, errors raised in the caller."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ import os
 import sys
 import threading
 
+import numpy as np
 import pytest
 
-from wikigraph.background import Job, fork_is_safe
+from wikigraph.background import Helper, fork_is_safe
+
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
 
 
 def _square_and_pid(value: int) -> tuple[int, int]:
@@ -23,42 +26,69 @@ def _unpicklable() -> object:
     return lambda: None
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
-def test_job__runs_in_a_child_and_returns_its_value() -> None:
+def _total(values: np.ndarray) -> int:
+    return int(values.sum())
+
+
+@linux
+def test_helper__runs_in_a_child_forked_before_the_call() -> None:
     assert fork_is_safe()
-    job = Job(_square_and_pid, 7)
-    assert job.forked
-    value, pid = job.result()
+    helper: Helper[tuple[int, int]] = Helper()
+    assert helper.forked
+    value, pid = helper.start(_square_and_pid, 7).result()
     assert value == 49 and pid != os.getpid()
-    assert job.result() == (49, pid)  # computed once
+    assert helper.result() == (49, pid)  # received once
+    assert not helper.forked  # the child is gone
 
 
-def test_job__inline_when_asked() -> None:
-    job = Job(_square_and_pid, 3, background=False)
-    assert not job.forked
-    assert job.result() == (9, os.getpid())
+@linux
+def test_helper__large_arguments_travel() -> None:
+    values = np.arange(3_000_000)
+    assert Helper[int]().start(_total, values).result() == int(values.sum())
 
 
-def test_job__an_error_is_raised_in_the_caller() -> None:
-    job = Job(_fail, "broken")
+def test_helper__inline_when_asked() -> None:
+    helper: Helper[tuple[int, int]] = Helper(background=False)
+    assert not helper.forked
+    assert helper.start(_square_and_pid, 3).result() == (9, os.getpid())
+
+
+def test_helper__an_error_is_raised_in_the_caller() -> None:
+    helper: Helper[None] = Helper()
     with pytest.raises(ValueError, match="broken"):
-        job.result()
+        helper.start(_fail, "broken").result()
 
 
-def test_job__a_value_that_cannot_travel_is_computed_here() -> None:
-    job = Job(_unpicklable)
-    assert callable(job.result())
+def test_helper__a_value_that_cannot_travel_is_computed_here() -> None:
+    assert callable(Helper[object]().start(_unpicklable).result())
 
 
-def test_job__never_forks_beside_another_thread() -> None:
+def test_helper__arguments_that_cannot_travel_are_used_here() -> None:
+    helper: Helper[int] = Helper()
+    assert helper.start(lambda x: x + 1, 1).result() == 2
+    assert not helper.forked
+
+
+def test_helper__one_call_each_and_closing_unused() -> None:
+    helper: Helper[tuple[int, int]] = Helper()
+    helper.close()
+    assert not helper.forked
+    assert helper.start(_square_and_pid, 2).result() == (4, os.getpid())
+    with pytest.raises(RuntimeError):
+        helper.start(_square_and_pid, 2)
+    with pytest.raises(RuntimeError):
+        Helper[int](background=False).result()
+
+
+def test_helper__never_forks_beside_another_thread() -> None:
     stop = threading.Event()
     worker = threading.Thread(target=stop.wait)
     worker.start()
     try:
         assert not fork_is_safe()
-        job = Job(_square_and_pid, 2)
-        assert not job.forked
-        assert job.result() == (4, os.getpid())
+        helper: Helper[tuple[int, int]] = Helper()
+        assert not helper.forked
+        assert helper.start(_square_and_pid, 2).result() == (4, os.getpid())
     finally:
         stop.set()
         worker.join()

@@ -1,14 +1,18 @@
-"""Run a function in a forked process while the caller does other work, where that is safe.
+"""Run a function in a process forked early, while the caller is still small, where that is safe.
 
-Takes a function and its arguments; returns a :class:`Job` whose :meth:`Job.result` gives
-the function's return value. On Linux, when the process runs no other thread, the work
-happens in a forked child, which sees the caller's memory as it was at the fork (a loaded
-vault needs no copying), and the value comes back pickled through a pipe. Anywhere else,
-or when the child fails for any reason, the function runs in the caller when the result is
-first asked for, so an error surfaces exactly as it would without a child.
+A :class:`Helper` is made before the caller loads anything big: on Linux, when the process
+runs no other thread, it forks a child at once. Later, :meth:`Helper.start` sends the child
+a function and its arguments (pickled through a pipe) and :meth:`Helper.result` receives the
+value. Because the child was forked before the big data existed, it shares none of it: the
+caller's later work never makes the kernel copy pages for the child, and the child holds
+only what it was sent. Anywhere else, or when the child fails for any reason (it died, the
+arguments or the value could not be pickled, the function raised), the function runs in the
+caller when the result is first asked for, so an error surfaces exactly as it would without
+a child.
 
-``wikigraph build`` uses it to check the vault and compute its statistics while it lays
-out and renders the page: the three are independent, and a build has more than one core.
+``wikigraph build`` uses two helpers: one lays out the graph and computes its statistics,
+the other renders the previews that are not cached, while the caller checks the vault and
+makes the page's data. A build has more than one core.
 """
 
 from __future__ import annotations
@@ -26,64 +30,93 @@ def fork_is_safe() -> bool:
     return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
-class Job(Generic[T]):
-    """``function(*args)``, computed beside the caller when possible (see the module docs)."""
+class Helper(Generic[T]):
+    """One later call of a function, in a child forked now when possible (see the module docs)."""
 
-    def __init__(self, function: Callable[..., T], *args: Any, background: bool = True) -> None:
-        self._function = function
-        self._args = args
+    def __init__(self, *, background: bool = True) -> None:
+        self._call: tuple[Callable[..., T], tuple[Any, ...]] | None = None
         self._value: T | None = None
         self._done = False
-        self._receiver: Any = None
+        self._connection: Any = None
         self._process: Any = None
         if background and fork_is_safe():
             import multiprocessing
 
             context = multiprocessing.get_context("fork")
-            self._receiver, sender = context.Pipe(duplex=False)
-            self._process = context.Process(target=_child, args=(function, args, sender))
-            self._process.daemon = True
+            mine, theirs = context.Pipe(duplex=True)
+            self._process = context.Process(target=_serve, args=(theirs, mine), daemon=True)
             self._process.start()
-            sender.close()
+            theirs.close()
+            self._connection = mine
 
     @property
     def forked(self) -> bool:
-        """Whether the work runs in a child process."""
+        """Whether a child process waits for the call (or runs it)."""
         return self._process is not None
+
+    def start(self, function: Callable[..., T], *args: Any) -> Helper[T]:
+        """Send the call to the child (it starts at once), or keep it for :meth:`result`."""
+        if self._call is not None:
+            raise RuntimeError("a helper runs one call")
+        self._call = (function, args)
+        if self._connection is not None:
+            try:
+                self._connection.send((function, args))
+            except Exception:  # arguments that cannot be pickled, or a child that is gone
+                self._stop()
+        return self
 
     def result(self) -> T:
         """The function's value: received from the child, or computed here."""
         if self._done:
             return self._value  # type: ignore[return-value]
+        if self._call is None:
+            raise RuntimeError("nothing was started")
         received: tuple[bool, Any] | None = None
-        if self._process is not None:
+        if self._connection is not None:
             try:
-                received = self._receiver.recv()
-            except (EOFError, OSError, ValueError, TypeError, AttributeError, ImportError):
-                received = None  # the child died or sent something unreadable
-            finally:
-                self._receiver.close()
-                self._process.join()
-                self._process = None
-        if received is not None and received[0]:
-            self._value = received[1]
-        else:
-            self._value = self._function(*self._args)
+                received = self._connection.recv()
+            except Exception:  # the child died or sent something unreadable
+                received = None
+            self._stop()
+        function, args = self._call
+        self._value = received[1] if received is not None and received[0] else function(*args)
         self._done = True
-        self._args = ()
+        self._call = (function, ())
         return self._value
 
+    def close(self) -> None:
+        """Let the child go without a call (or after one whose result is not wanted)."""
+        self._stop()
 
-def _child(function: Callable[..., object], args: tuple[Any, ...], sender: Any) -> None:
-    """The forked process: compute, send ``(True, value)`` or ``(False, None)``, exit."""
+    def _stop(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+        if self._process is not None:
+            self._process.join(timeout=5)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+            self._process = None
+
+
+def _serve(connection: Any, callers_end: Any) -> None:
+    """The forked child: wait for one call, run it, send ``(True, value)`` or ``(False, None)``."""
+    callers_end.close()
     try:
-        value = function(*args)
-        message: tuple[bool, object] = (True, value)
+        request = connection.recv()
+    except Exception:  # the caller went away (or closed the helper) without a call
+        return
+    function, args = request
+    try:
+        message: tuple[bool, object] = (True, function(*args))
     except BaseException:  # the caller computes it again and reports the error itself
         message = (False, None)
+    del request, args
     try:
-        sender.send(message)
+        connection.send(message)
     except Exception:  # a value that cannot be pickled: let the caller compute it
-        sender.send((False, None))
+        connection.send((False, None))
     finally:
-        sender.close()
+        connection.close()

@@ -147,16 +147,18 @@ class _ForceModel:
         )
         repulsion = REPEL * self.mass[:, None] * np.stack((at_node.real, at_node.imag), axis=1)
         repulsion /= cell
-        # Attraction: linear in the distance along every edge, scaled by its weight.
-        delta = (pos[self.target] - pos[self.source]) * self.weight[:, None]
-        attraction = np.zeros_like(pos)
+        # Attraction: linear in the distance along every edge, scaled by its weight (one
+        # axis at a time: gathering from a column is several times faster than from rows).
+        attraction = np.empty_like(pos)
         for axis in (0, 1):
+            along = np.ascontiguousarray(pos[:, axis])
+            delta = (along[self.target] - along[self.source]) * self.weight
             attraction[:, axis] = np.bincount(
-                self.source, weights=delta[:, axis], minlength=self.count
-            ) - np.bincount(self.target, weights=delta[:, axis], minlength=self.count)
+                self.source, weights=delta, minlength=self.count
+            ) - np.bincount(self.target, weights=delta, minlength=self.count)
         # Gravity: a pull of constant strength towards the centre, stronger for hubs.
         centre = pos - pos.mean(axis=0)
-        distance = np.sqrt((centre * centre).sum(axis=1)) + 1e-9
+        distance = np.sqrt(centre[:, 0] * centre[:, 0] + centre[:, 1] * centre[:, 1]) + 1e-9
         gravity = -self.gravity * self.mass[:, None] * centre / distance[:, None]
         total: FloatArray = repulsion + attraction + gravity
         return total
@@ -172,12 +174,16 @@ def _run(
     """Move the movable nodes for ``iterations`` steps with a cooling step size."""
     scale = RADIUS * math.sqrt(model.count) + 1.0
     start, end = scale * start_share, scale * 0.002
+    everything = bool(movable.all())
     for step in range(iterations):
         temperature = start * (end / start) ** (step / max(iterations - 1, 1))
         force = model.forces(pos)
-        length = np.sqrt((force * force).sum(axis=1)) + 1e-12
+        length = np.sqrt(force[:, 0] * force[:, 0] + force[:, 1] * force[:, 1]) + 1e-12
         move = force / length[:, None] * np.minimum(length, temperature)[:, None]
-        pos[movable] += move[movable]
+        if everything:
+            pos += move
+        else:
+            pos[movable] += move[movable]
     return pos
 
 

@@ -255,36 +255,71 @@ def _cached(refs: str, tree: str) -> PreviewText | None:
     return PreviewText(tree, tuple(found))
 
 
-def preview_texts(notes: Iterable[Note], cache_dir: Path | None = None) -> dict[str, PreviewText]:
-    """The preview of every note with an excerpt (:func:`shorten`-ed), as JSON text, reusing
-    what the cache in ``cache_dir`` holds (and storing what it did not)."""
+@dataclass(frozen=True, slots=True)
+class PreviewPlan:
+    """What the previews of some notes need: the cached ones, and the texts to render."""
+
+    keys: dict[str, str]
+    """The excerpt key of every note with an excerpt, by path."""
+    found: dict[str, PreviewText]
+    """Previews by excerpt key, from the cache."""
+    missing: dict[str, str]
+    """Shortened excerpts to render, by key."""
+    cached: int
+    """How many previews the cache held."""
+
+
+def plan_previews(notes: Iterable[Note], cache_dir: Path | None = None) -> PreviewPlan:
+    """Look up the preview of every note with an excerpt in the cache in ``cache_dir``."""
     cached = _read_cache(cache_dir)
-    renderer: PreviewRenderer | None = None
-    kept: dict[str, PreviewText] = {}
-    previews: dict[str, PreviewText] = {}
-    fresh = 0
+    keys: dict[str, str] = {}
+    found: dict[str, PreviewText] = {}
+    missing: dict[str, str] = {}
     for note in notes:
         if not note.excerpt:
             continue
         text = shorten(note.excerpt)
         key = _excerpt_key(text)
-        found = kept.get(key)
-        if found is None:
-            entry = cached.get(key)
-            found = _cached(*entry) if entry is not None else None
-            if found is None:
-                if renderer is None:
-                    renderer = PreviewRenderer()
-                found = preview_text(renderer.render(text))
-                fresh += 1
-            kept[key] = found
-        previews[note.path] = found
-    if cache_dir is not None and (fresh or len(kept) != len(cached)):
+        keys[note.path] = key
+        if key in found or key in missing:
+            continue
+        entry = cached.get(key)
+        preview = _cached(*entry) if entry is not None else None
+        if preview is None:
+            missing[key] = text
+        else:
+            found[key] = preview
+    return PreviewPlan(keys, found, missing, len(cached))
+
+
+def render_previews(texts: Sequence[str]) -> list[PreviewText]:
+    """The previews of Markdown texts (shortened excerpts)."""
+    renderer = PreviewRenderer()
+    return [preview_text(renderer.render(text)) for text in texts]
+
+
+def finish_previews(
+    plan: PreviewPlan, rendered: Sequence[PreviewText], cache_dir: Path | None = None
+) -> dict[str, PreviewText]:
+    """Every note's preview, by path, from the plan and the rendered ``missing`` texts (in
+    their order); the cache in ``cache_dir`` is rewritten when it changed."""
+    found = dict(plan.found)
+    found.update(zip(plan.missing, rendered, strict=True))
+    if cache_dir is not None and (plan.missing or len(found) != plan.cached):
         lines = [CACHE_HEADER]
-        lines += [f"{key}\t{_dumps(list(p.refs))}\t{p.tree}" for key, p in sorted(kept.items())]
+        lines += [f"{key}\t{_dumps(list(p.refs))}\t{p.tree}" for key, p in sorted(found.items())]
         with contextlib.suppress(OSError):
             write_atomic(cache_dir / CACHE_FILE, "\n".join(lines).encode("utf-8", "surrogatepass"))
-    return previews
+            for old in _OLD_CACHE_FILES:
+                (cache_dir / old).unlink(missing_ok=True)
+    return {path: found[key] for path, key in plan.keys.items()}
+
+
+def preview_texts(notes: Iterable[Note], cache_dir: Path | None = None) -> dict[str, PreviewText]:
+    """The preview of every note with an excerpt (:func:`shorten`-ed), as JSON text, reusing
+    what the cache in ``cache_dir`` holds (and storing what it did not)."""
+    plan = plan_previews(notes, cache_dir)
+    return finish_previews(plan, render_previews(list(plan.missing.values())), cache_dir)
 
 
 def note_previews(

@@ -47,6 +47,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from wikigraph import __version__
+from wikigraph.background import Helper
 from wikigraph.graph import (
     ATTACHMENT,
     NODE_KINDS,
@@ -63,6 +64,7 @@ from wikigraph.preview import PreviewText
 from wikigraph.resolve import name_key
 
 if TYPE_CHECKING:
+    from wikigraph.layout import Layout
     from wikigraph.vault import Vault
 
 GENERATOR = "wikigraph"
@@ -181,6 +183,8 @@ class GraphView:
     panels: list[dict[str, object]]
     previews: list[str | None]
     stats: object
+    ids: list[str] = field(default_factory=list, repr=False)
+    """The graph's node ids in the page's order (not written to the page)."""
 
 
 # --- encoding -------------------------------------------------------------------------------
@@ -553,9 +557,6 @@ def graph_view(
         slot = colors[i]
         return str(legend[slot]["color"]) if slot >= 0 else NEUTRAL
 
-    # Whole units: vis-network truncates positions to integers when it reads them.
-    origin = (0.0, 0.0)
-    places = [inputs.positions.get(node, origin) for node in ids]
     titles = table.titles
     nodes: dict[str, object] = {"length": count}
     if count:
@@ -563,8 +564,7 @@ def graph_view(
         nodes["label"] = column([clean_text(str(titles[i] or table_ids[i])) or " " for i in order])
         nodes["shape"] = {"all": "dot"}
         nodes["size"] = column([_size(incoming[i], kinds[i]) for i in range(count)])
-        nodes["x"] = column(np.array([round(xy[0]) for xy in places], dtype=np.int64))
-        nodes["y"] = column(np.array([round(xy[1]) for xy in places], dtype=np.int64))
+        nodes["x"] = nodes["y"] = {"all": 0}
         nodes["color"] = column([node_color(i, color_by) for i in range(count)])
 
     # Edges, by source and then target number, each pair of nodes once.
@@ -590,19 +590,13 @@ def graph_view(
                 }
     edge_kinds = _edge_kinds(table, table.combo[edge_order])
 
-    # Panel data, one entry per node; previews in a block of their own.
+    # Panel data, one entry per node; previews come later, in a block of their own.
     vault_name = options.obsidian_vault or vault.root.resolve().name
     open_prefix = obsidian_url(vault_name, "")
-    previews = inputs.previews
-    with_refs = {path for path, preview in previews.items() if preview.refs}
-    link_targets = _link_targets(vault, with_refs) if with_refs else {}
-    node_number: dict[str, int] = {node: i for i, node in enumerate(ids)}
     panels: list[dict[str, object]] = []
-    trees: list[str | None] = [None] * count
     for i, node in enumerate(ids):
-        kind = kinds[i]
         entry: dict[str, object] = {}
-        if kind in (NOTE, ATTACHMENT):
+        if kinds[i] in (NOTE, ATTACHMENT):
             entry["open"] = open_prefix + quote(clean_text(node), safe="")
         note = note_of[i]
         if note is not None:
@@ -614,12 +608,6 @@ def graph_view(
                 for k, v in list(properties.items())[:MAX_PROPERTIES]
                 if str(k).casefold() not in SHOWN_PROPERTIES
             ]
-            preview = previews.get(node)
-            if preview is not None and preview.tree != "[]":
-                trees[i] = preview.tree
-                refs = _preview_refs(preview.refs, link_targets.get(node, {}), node_number)
-                if refs:
-                    entry["refs"] = refs
         panels.append(entry)
 
     meta = {
@@ -681,14 +669,56 @@ def graph_view(
         edges=edges,
         meta=meta,
         panels=panels,
-        previews=trees,
+        previews=[None] * count,
         stats=None,
+        ids=ids,
     )
+    view = add_positions(view, inputs.positions)
+    if inputs.previews:
+        view = add_previews(view, inputs.previews, vault)
     if inputs.problems or inputs.summary:
         view = add_problems(view, inputs.problems, inputs.summary)
     if inputs.stats is not None or inputs.communities is not None:
         view = add_statistics(view, inputs.stats, options.color_by, inputs.communities)
     return view
+
+
+def add_positions(view: GraphView, positions: Mapping[str, tuple[float, float]]) -> GraphView:
+    """The view with its nodes at these positions (``(0, 0)`` for a node without one)."""
+    if not view.ids:
+        return view
+    origin = (0.0, 0.0)
+    places = [positions.get(node, origin) for node in view.ids]
+    # Whole units: vis-network truncates positions to integers when it reads them.
+    nodes = {
+        **view.nodes,
+        "x": column(np.array([round(xy[0]) for xy in places], dtype=np.int64)),
+        "y": column(np.array([round(xy[1]) for xy in places], dtype=np.int64)),
+    }
+    return replace(view, nodes=nodes)
+
+
+def add_previews(view: GraphView, previews: Mapping[str, PreviewText], vault: Vault) -> GraphView:
+    """The view with the notes' previews, and where each link in a preview leads."""
+    with_refs = {path for path, preview in previews.items() if preview.refs}
+    link_targets = _link_targets(vault, with_refs) if with_refs else {}
+    number = {node: i for i, node in enumerate(view.ids)}
+    kinds = np.asarray(view.meta["kinds"]).tolist()
+    note = KIND_CODES[NOTE]
+    trees = list(view.previews)
+    panels = view.panels
+    copied = False
+    for i, node in enumerate(view.ids):
+        preview = previews.get(node) if kinds[i] == note else None
+        if preview is None or preview.tree == "[]":
+            continue
+        trees[i] = preview.tree
+        refs = _preview_refs(preview.refs, link_targets.get(node, {}), number)
+        if refs:
+            if not copied:
+                panels, copied = list(panels), True
+            panels[i] = {**panels[i], "refs": refs}
+    return replace(view, previews=trees, panels=panels)
 
 
 def _edge_kinds(table: GraphTable, combos: npt.NDArray[np.int32]) -> dict[str, object]:
@@ -990,6 +1020,32 @@ class BuiltPage:
         write_page(self.view, path)
 
 
+@dataclass(frozen=True, slots=True)
+class BuildHelpers:
+    """Processes forked before the vault was loaded, for the parts of a build that need only
+    the graph's columns or the excerpts (see :mod:`wikigraph.background`)."""
+
+    layout: Helper[tuple[Layout, dict[str, object] | None]]
+    """Lays out the graph and computes its statistics."""
+    previews: Helper[list[PreviewText]]
+    """Renders the previews the cache does not hold."""
+
+
+def build_helpers(*, background: bool = True) -> BuildHelpers:
+    """Fork the helpers of :func:`build_page` now, before the vault is loaded."""
+    return BuildHelpers(Helper(background=background), Helper(background=background))
+
+
+def _layout_and_statistics(
+    table: GraphTable, vault: str, excluded: int, cache_dir: Path | None, statistics: bool
+) -> tuple[Layout, dict[str, object] | None]:
+    from wikigraph.layout import table_layout
+    from wikigraph.stats import cached_stats
+
+    layout = table_layout(table, cache_dir)
+    return layout, cached_stats(table, vault, excluded, cache_dir) if statistics else None
+
+
 def build_page(
     vault: Vault,
     options: ViewOptions = ViewOptions(),
@@ -998,37 +1054,50 @@ def build_page(
     summary: str | None = None,
     checks: Callable[[], tuple[Mapping[str, Sequence[PageProblem]], str | None]] | None = None,
     statistics: bool = True,
+    helpers: BuildHelpers | None = None,
 ) -> BuiltPage:
     """Lay out, gather statistics, colour groups and previews, and make the page of ``vault``.
 
     The check's findings come as ``problems`` and ``summary``, or from ``checks``, called
-    once the rest is ready (so that a check running elsewhere can finish). Layout,
-    previews and statistics are cached in the vault's cache folder.
+    while the ``helpers`` (made by :func:`build_helpers` before the vault was loaded) lay
+    out the graph, compute its statistics and render the previews. Without helpers all
+    of it happens here, one after the other. Layout, previews and statistics are cached in
+    the vault's cache folder.
     """
     from wikigraph.cachedir import vault_cache_dir
-    from wikigraph.layout import table_layout
     from wikigraph.obsidian_graph import read_obsidian_graph
-    from wikigraph.preview import preview_texts
-    from wikigraph.stats import cached_stats
+    from wikigraph.preview import finish_previews, plan_previews, render_previews
 
+    if helpers is None:
+        helpers = build_helpers(background=False)
     notices: list[str] = []
     cache_dir = vault_cache_dir(vault.settings, vault.root)
     table = vault_table(vault)
-    layout = table_layout(table, cache_dir)
+    placing = helpers.layout.start(
+        _layout_and_statistics,
+        table,
+        vault.root.as_posix(),
+        len(vault.excluded),
+        cache_dir,
+        statistics,
+    )
+    plan = plan_previews(vault.checked_notes, cache_dir)
+    rendering = None
+    if plan.missing:
+        rendering = helpers.previews.start(render_previews, list(plan.missing.values()))
+    else:
+        helpers.previews.close()
     obsidian = read_obsidian_graph(vault.root)
     notices.extend(obsidian.problems)
-    previews = preview_texts(vault.checked_notes, cache_dir)
     if options.color_by == "obsidian" and not obsidian.groups:
         notices.append('no colour groups in ".obsidian/graph.json"; colouring by folder')
-    inputs = PageInputs(positions=layout.positions, obsidian=obsidian, previews=previews)
-    view = graph_view(vault, inputs, options, table=table)
-    stats = (
-        cached_stats(table, vault.root.as_posix(), len(vault.excluded), cache_dir)
-        if statistics
-        else None
-    )
     if checks is not None:
         problems, summary = checks()
+    view = graph_view(vault, PageInputs(positions={}, obsidian=obsidian), options, table=table)
+    previews = finish_previews(plan, rendering.result() if rendering else [], cache_dir)
+    view = add_previews(view, previews, vault)
+    layout, stats = placing.result()
+    view = add_positions(view, layout.positions)
     view = add_problems(view, problems or {}, summary)
     if options.color_by == "community":
         if stats is None:

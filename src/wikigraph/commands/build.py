@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wikigraph.cli import (
     EXIT_FINDINGS,
@@ -24,7 +24,10 @@ from wikigraph.cli import (
 )
 from wikigraph.config import COLOR_MODES
 from wikigraph.errors import OutputError
-from wikigraph.render import GENERATOR, PageProblem, ViewOptions, build_page
+from wikigraph.render import GENERATOR, PageProblem, ViewOptions, build_helpers, build_page
+
+if TYPE_CHECKING:
+    from wikigraph.vault import Vault
 
 HELP = "write an interactive HTML graph"
 DESCRIPTION = """\
@@ -158,7 +161,7 @@ def _page_problems(diagnostics: Sequence[Any]) -> Mapping[str, list[PageProblem]
 
 
 def run(args: argparse.Namespace) -> int:
-    from wikigraph.checks import Severity, run_checks
+    from wikigraph.checks import CheckResult, Severity, run_checks
     from wikigraph.report import summary_line
 
     settings = settings_from_args(args)
@@ -167,11 +170,23 @@ def run(args: argparse.Namespace) -> int:
     vault_root = settings.vault if settings.vault is not None else Path(".")
     if vault_root.is_dir():
         check_output(page, vault_root)
-    vault = vault_from_args(args, settings.with_overrides(vault=vault_root))
-    check_output(page, vault.root)
+    # Forked now, while this process is small: they lay out, compute the statistics and
+    # render previews while this one checks the vault (see wikigraph.background).
+    helpers = build_helpers()
+    try:
+        vault = vault_from_args(args, settings.with_overrides(vault=vault_root))
+        check_output(page, vault.root)
+    except BaseException:
+        helpers.layout.close()
+        helpers.previews.close()
+        raise
+    results: list[CheckResult] = []
 
-    result = run_checks(vault, settings)
-    summary = summary_line(result)
+    def findings(checked: Vault = vault) -> tuple[Mapping[str, list[PageProblem]], str]:
+        result = run_checks(checked, settings)
+        results.append(result)
+        return _page_problems(result.diagnostics), summary_line(result)
+
     options = ViewOptions(
         title=args.title,
         color_by=args.color_by or settings.color_by,
@@ -179,12 +194,11 @@ def run(args: argparse.Namespace) -> int:
         physics={"on": True, "off": False}.get(args.physics),
     )
     built = build_page(
-        vault,
-        options,
-        problems=_page_problems(result.diagnostics),
-        summary=summary,
-        statistics=not args.no_stats,
+        vault, options, checks=findings, statistics=not args.no_stats, helpers=helpers
     )
+    result = results[0]
+    summary = summary_line(result)
+    del vault, findings  # the page's data is made: let the notes and links go before writing it
     try:
         built.write(page)
     except OSError as error:
