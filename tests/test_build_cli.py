@@ -222,3 +222,88 @@ def test_build__unwritable_output_is_a_clear_error(
     (out / "graph.html").mkdir()  # a folder where the page should go
     assert main(["build", str(vault), "-o", str(out)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust stats at once (files in a test are always younger than the racy window)."""
+    import wikigraph.checkstate
+
+    monkeypatch.setattr(wikigraph.checkstate, "RACY_NS", 0)
+
+
+def test_build__nothing_changed_means_nothing_to_write(
+    vault: Path, tmp_path: Path, settled: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main(["build", str(vault), "-o", str(out), "--strict"]) == 1
+    first = capsys.readouterr().err
+    page = out / "graph.html"
+    stat = page.stat()
+    assert main(["build", str(vault), "-o", str(out), "--strict"]) == 1
+    again = capsys.readouterr().err
+    assert f"{page.as_posix()} is up to date: 6 notes, 10 links" in again
+    assert "Wrote" not in again
+    assert again.splitlines()[-1] == first.splitlines()[-1]  # the check's summary
+    assert 'colour group "line:(nothing)" colours nothing' in again
+    assert page.stat().st_mtime_ns == stat.st_mtime_ns
+    assert main(["build", str(vault), "-o", str(out), "--strict", "-q"]) == 1
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "edit a note",
+        "add a file",
+        "graph settings",
+        "other options",
+        "touch the page",
+        "no page",
+        "damaged state",
+    ],
+)
+def test_build__any_change_builds_again(
+    change: str,
+    vault: Path,
+    tmp_path: Path,
+    _cache: Path,
+    settled: None,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "out"
+    page = out / "graph.html"
+    assert main(["build", str(vault), "-o", str(out)]) == 0
+    before = page.read_bytes()
+    args = ["build", str(vault), "-o", str(out)]
+    if change == "edit a note":
+        (vault / "Lonely.md").write_text("Now links to [[Ideas]].\n", encoding="utf-8")
+    elif change == "add a file":
+        (vault / "assets" / "new.png").write_bytes(b"png")
+    elif change == "graph settings":
+        (vault / ".obsidian" / "graph.json").write_text('{"showTags": true}', encoding="utf-8")
+    elif change == "other options":
+        args += ["--title", "Other"]
+    elif change == "touch the page":
+        page.write_text(page.read_text(encoding="utf-8") + " ", encoding="utf-8")
+    elif change == "no page":
+        page.unlink()
+    else:
+        states = list(_cache.rglob("build-*.state"))
+        assert len(states) == 1
+        states[0].write_text("{not json", encoding="utf-8")
+    capsys.readouterr()
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert f"Wrote {page.as_posix()}" in err and "is up to date" not in err
+    if change in ("edit a note", "graph settings", "other options"):
+        assert page.read_bytes() != before
+
+
+def test_build__no_cache_never_remembers(
+    vault: Path, tmp_path: Path, settled: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    for _ in range(2):
+        assert main(["build", str(vault), "-o", str(out), "--no-cache"]) == 0
+        assert "Wrote" in capsys.readouterr().err
