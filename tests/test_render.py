@@ -9,8 +9,11 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from wikigraph.config import Settings
 from wikigraph.render import (
@@ -20,11 +23,13 @@ from wikigraph.render import (
     PageInputs,
     ViewOptions,
     build_page,
+    clean_text,
     content_security_policy,
     graph_view,
     inline_scripts,
     json_for_script,
     obsidian_url,
+    percent_encode,
     render_page,
 )
 from wikigraph.vault import Vault, load_vault
@@ -85,6 +90,13 @@ def test_json_for_script__escapes_what_could_end_a_script(text: str) -> None:
         assert char not in encoded
     assert json.loads(encoded) == {"key": text, "list": [text]}
     encoded.encode("utf-8")  # always writable
+
+
+@given(st.text(alphabet=st.characters(exclude_categories=("Cs",))))
+@settings(max_examples=300, deadline=None)
+def test_percent_encode__is_quote_without_safe_characters(text: str) -> None:
+    assert percent_encode(text) == quote(text, safe="")
+    assert clean_text(text) == text
 
 
 def test_obsidian_url__encodes_every_value() -> None:
