@@ -40,6 +40,7 @@ import stat
 import sys
 import time
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -53,11 +54,10 @@ if TYPE_CHECKING:
     from wikigraph.resolve import VaultIndex
     from wikigraph.vault import Vault
 
-    Entry = tuple[Any, ...]
     Identity = tuple[object, ...]
     FindingRecord = tuple[str, str, str | None, str | None]
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 """Bump when the layout of the state file changes."""
 MAGIC = b"wikigraph-check\x00"
 RACY_NS = 2_000_000_000
@@ -95,16 +95,30 @@ def _load(data: bytes) -> Any:
 
 
 class Listing:
-    """All that a check depends on in the vault folder, read as cheaply as it can be."""
+    """All that a check depends on in the vault folder, read as cheaply as it can be.
 
-    __slots__ = ("app_config", "digest", "entries", "safe", "started_ns")
+    Entries are kept as columns: a path, a kind (a note, another file, a folder, a symlink,
+    something else, or an error) and four numbers each (size, mtime_ns, inode and ctime_ns
+    of notes and of what symlinks point to, else zeros); symlinks also have their real path
+    and the mode of their target. Columns store and load far faster than a tuple per entry.
+    """
+
+    __slots__ = ("app_config", "digest", "kinds", "links", "paths", "safe", "started_ns", "stats")
 
     def __init__(
-        self, entries: list[Entry], app_config: bytes | None, safe: bool, started_ns: int
+        self,
+        paths: list[str],
+        kinds: str,
+        stats: array[int],
+        links: list[tuple[str, str, int]],
+        app_config: bytes | None,
+        safe: bool,
+        started_ns: int,
     ) -> None:
-        self.entries = entries
-        """Per entry (path, kind, ...): a note with its size, mtime_ns, inode and ctime_ns;
-        a symlink with its real path and the stat of what it points to."""
+        self.paths = paths
+        self.kinds = kinds
+        self.stats = stats
+        self.links = links
         self.app_config = app_config
         """The bytes of ``.obsidian/app.json``, or None when there is none."""
         self.safe = safe
@@ -112,22 +126,74 @@ class Listing:
         follows it, the listing does not), an entry that could not be listed or stat'ed."""
         self.started_ns = started_ns
         """When the listing began (wall clock)."""
-        # Format 2 keeps no references between objects, which would depend on reference
-        # counts: the same listing always gives the same bytes.
-        data = marshal.dumps((entries, app_config, safe), 2)
-        self.digest = hashlib.blake2b(data, digest_size=16).digest()
+        hasher = hashlib.blake2b(digest_size=16)
+        for part in self._parts():
+            hasher.update(len(part).to_bytes(8, "little"))
+            hasher.update(part)
+        self.digest = hasher.digest()
 
-    def by_path(self) -> dict[str, Entry]:
-        """Every entry by its path."""
-        return {entry[0]: entry for entry in self.entries}
+    def _parts(self) -> list[bytes]:
+        # Format 2 keeps no references between objects, which would depend on reference
+        # counts: the same values always give the same bytes.
+        links = marshal.dumps((self.links, self.app_config, self.safe), 2)
+        paths = "\0".join(self.paths).encode("utf-8", "surrogatepass")
+        return [paths, self.kinds.encode(), self.stats.tobytes(), links]
+
+    def encode(self) -> bytes:
+        """The listing as stored (its start time and digest are not kept)."""
+        return _dump(("\0".join(self.paths), self.kinds, self.stats.tobytes(), self.links))
+
+    @staticmethod
+    def decode(value: object) -> Listing:
+        """A stored listing; raises :class:`StateError` when it is not one."""
+        if not isinstance(value, tuple) or len(value) != 4:
+            raise StateError("entries")
+        paths, kinds, stats, links = value
+        numbers = array("q")
+        numbers.frombytes(stats)
+        listed = paths.split("\0") if paths else []
+        if len(listed) != len(kinds) or len(numbers) != 4 * len(kinds):
+            raise StateError("entries")
+        return Listing(listed, kinds, numbers, links, None, True, 0)
+
+    def note_stat(self, index: int) -> tuple[int, int, int, int] | None:
+        """(size, mtime_ns, inode, ctime_ns) of the entry at ``index`` if it is a note
+        (also behind a symlink), else None."""
+        kind = self.kinds[index]
+        if kind == _NOTE or (kind == _LINK and self.paths[index][-3:].lower() == ".md"):
+            stats = self.stats
+            at = 4 * index
+            if kind == _LINK and not stat.S_ISREG(self._link_mode(self.paths[index])):
+                return None
+            return stats[at], stats[at + 1], stats[at + 2], stats[at + 3]
+        return None
+
+    def _link_mode(self, path: str) -> int:
+        for link, _, mode in self.links:
+            if link == path:
+                return mode
+        return -1
+
+    def notes(self) -> dict[str, int]:
+        """The index of every note entry, by path."""
+        kinds = self.kinds
+        return {
+            path: i
+            for i, path in enumerate(self.paths)
+            if kinds[i] in (_NOTE, _LINK) and self.note_stat(i) is not None
+        }
 
 
 def list_vault(root: str) -> Listing:
     """List every entry under ``root`` as the scan sees it, statting only notes and
     symlinks. The order is the file system's, which stays the same while a folder does."""
     started = time.time_ns()
-    entries: list[Entry] = []
-    add = entries.append
+    paths: list[str] = []
+    kinds: list[str] = []
+    stats: list[int] = []
+    links: list[tuple[str, str, int]] = []
+    add_path, add_kind, add_stat = paths.append, kinds.append, stats.extend
+    none = (0, 0, 0, 0)
     safe = True
     is_file, is_folder = stat.S_ISREG, stat.S_ISDIR
     pending = [(root, "")]
@@ -137,7 +203,9 @@ def list_vault(root: str) -> Listing:
         try:
             listing = os.scandir(folder)
         except OSError:
-            add((rel, _ERROR))
+            add_path(rel)
+            add_kind(_ERROR)
+            add_stat(none)
             safe = False
             continue
         with listing:
@@ -150,30 +218,40 @@ def list_vault(root: str) -> Listing:
                     if name[-3:].lower() == ".md":  # most entries: one stat says it all
                         info = entry.stat(follow_symlinks=False)
                         if is_file(info.st_mode):
-                            add((path, _NOTE, info.st_size, info.st_mtime_ns, info.st_ino,
-                                 info.st_ctime_ns))  # fmt: skip
+                            add_path(path)
+                            add_kind(_NOTE)
+                            add_stat((info.st_size, info.st_mtime_ns, info.st_ino,
+                                      info.st_ctime_ns))  # fmt: skip
                             continue
                     if entry.is_symlink():
                         real = os.path.realpath(entry.path)
                         try:
                             info = entry.stat()
                         except FileNotFoundError:  # broken: the scan reports it
-                            add((path, _LINK, real, -1, 0, 0, 0, 0))
+                            links.append((path, real, -1))
+                            add_path(path)
+                            add_kind(_LINK)
+                            add_stat(none)
                             continue
                         if is_folder(info.st_mode):
                             safe = False
-                        add((path, _LINK, real, info.st_mode, info.st_size, info.st_mtime_ns,
-                             info.st_ino, info.st_ctime_ns))  # fmt: skip
-                    elif entry.is_dir():
-                        add((path, _FOLDER))
+                        links.append((path, real, info.st_mode))
+                        add_path(path)
+                        add_kind(_LINK)
+                        add_stat((info.st_size, info.st_mtime_ns, info.st_ino,
+                                  info.st_ctime_ns))  # fmt: skip
+                        continue
+                    if entry.is_dir():
+                        kind = _FOLDER
                         pending.append((entry.path, path))
-                    elif entry.is_file():
-                        add((path, _FILE))
                     else:
-                        add((path, _OTHER))
+                        kind = _FILE if entry.is_file() else _OTHER
                 except OSError:
-                    add((path, _ERROR))
+                    kind = _ERROR
                     safe = False
+                add_path(path)
+                add_kind(kind)
+                add_stat(none)
     try:
         with open(os.path.join(root, APP_CONFIG), "rb") as handle:
             app_config: bytes | None = handle.read()
@@ -181,21 +259,12 @@ def list_vault(root: str) -> Listing:
         app_config = None
     except OSError:
         app_config, safe = b"", False
-    return Listing(entries, app_config, safe, started)
+    return Listing(paths, "".join(kinds), array("q", stats), links, app_config, safe, started)
 
 
 def _app_config_digest(listing: Listing) -> bytes | None:
     config = listing.app_config
     return content_digest(config) if config is not None else None
-
-
-def _note_stat(entry: Entry) -> tuple[int, int, int, int] | None:
-    """(size, mtime_ns, inode, ctime_ns) of a listed note, also behind a symlink."""
-    if entry[1] == _NOTE:
-        return entry[2], entry[3], entry[4], entry[5]
-    if entry[1] == _LINK and entry[0].lower().endswith(".md") and stat.S_ISREG(entry[3]):
-        return entry[4], entry[5], entry[6], entry[7]
-    return None
 
 
 # --- keys -----------------------------------------------------------------------------
@@ -209,19 +278,28 @@ def _file_bytes(path: str) -> bytes:
         return b"?"
 
 
+CHECK_SOURCES = (
+    "__init__.py", "cache.py", "cachedir.py", "checks.py", "checkstate.py", "cli.py",
+    "config.py", "errors.py", "listing.py", "model.py", "parallel.py", "parse.py",
+    "progress.py", "properties.py", "report.py", "resolve.py", "scan.py", "syntax.py",
+    "vault.py", "commands/__init__.py", "commands/check.py",
+)  # fmt: skip
+"""The modules whose code decides what ``wikigraph check`` reports (the graph view's are
+not among them); ``tests/test_checkstate.py`` checks that a check imports no other."""
+
+
 def code_digest() -> bytes:
-    """A digest of wikigraph's code, the Python version and the parsing libraries: when
-    any changes, a stored report may not be what this code reports."""
+    """A digest of the code that decides what a check reports, of the Python version and of
+    the parsing libraries: when any changes, a stored report may not be what this code
+    reports."""
     from wikigraph import __version__
 
     hasher = hashlib.blake2b(digest_size=16)
     hasher.update(repr((STATE_FORMAT, __version__, sys.version)).encode())
     here = os.path.dirname(os.path.abspath(__file__))
-    for folder in (here, os.path.join(here, "commands")):
-        for name in sorted(os.listdir(folder)):
-            if name.endswith(".py"):
-                hasher.update(name.encode())
-                hasher.update(_file_bytes(os.path.join(folder, name)))
+    for name in CHECK_SOURCES:
+        hasher.update(name.encode())
+        hasher.update(_file_bytes(os.path.join(here, name)))
     import importlib.util
 
     for library in _LIBRARIES:
@@ -284,15 +362,33 @@ class Shown:
 
 class Report:
     """A finished check: the report's text, the summary line, the exit code, and how the
-    check was done (``stored``, ``notes`` or ``full``)."""
+    check was done (``stored``, ``notes:N`` for N notes checked again, or ``full``)."""
 
-    __slots__ = ("exit_code", "how", "summary", "text")
+    __slots__ = ("_text", "data", "exit_code", "how", "summary")
 
-    def __init__(self, text: str, summary: str, exit_code: int, how: str = "full") -> None:
-        self.text = text
+    def __init__(
+        self,
+        text: str | None,
+        summary: str,
+        exit_code: int,
+        how: str = "full",
+        data: bytes | None = None,
+    ) -> None:
+        assert text is not None or data is not None
+        self._text = text
+        self.data = data
+        """The text as UTF-8, when it came so from the state (it holds no lone surrogate)."""
         self.summary = summary
         self.exit_code = exit_code
         self.how = how
+
+    @property
+    def text(self) -> str:
+        """The report."""
+        if self._text is None:
+            assert self.data is not None
+            self._text = self.data.decode("utf-8")
+        return self._text
 
 
 # --- the state file -------------------------------------------------------------------
@@ -435,13 +531,14 @@ def state_path(settings: Settings, root: Path) -> Path | None:
 class _NoteRecord:
     """What the state keeps about one note."""
 
-    __slots__ = ("digest", "memo", "parsed", "suppression", "surface", "targets")
+    __slots__ = ("digest", "fine", "memo", "parsed", "suppression", "surface", "targets")
 
     def __init__(
         self,
         digest: bytes | None,
         surface: bytes,
         memo: Mapping[Identity, Sequence[FindingRecord]],
+        fine: bytes,
         suppression: tuple[tuple[str, ...] | None, tuple[tuple[int, tuple[str, ...]], ...]] | None,
         targets: tuple[str, ...] | None,
         parsed: bool,
@@ -452,6 +549,8 @@ class _NoteRecord:
         """What the note adds to the link index (:func:`wikigraph.resolve.index_part`)."""
         self.memo = memo
         """The findings of each of its links that has some, by :func:`link_identity`."""
+        self.fine = fine
+        """The :func:`identity_digest` of each of its links that has no finding, joined."""
         self.suppression = suppression
         """Its ``wikigraph-ignore`` property and comments, if any."""
         self.targets = targets
@@ -465,6 +564,7 @@ class _NoteRecord:
         digest: bytes | None,
         surface: bytes,
         memo: Mapping[Identity, Sequence[FindingRecord]],
+        fine: Iterable[bytes],
         targets: Iterable[str] | None,
     ) -> _NoteRecord:
         suppression = None
@@ -473,21 +573,28 @@ class _NoteRecord:
             lines = tuple((s.line, tuple(sorted(s.codes))) for s in note.suppressions)
             suppression = (ignored, lines)
         kept = tuple(sorted(set(targets))) if targets is not None else None
-        return cls(digest, surface, memo, suppression, kept, note.parsed)
+        joined = b"".join(sorted(set(fine)))
+        return cls(digest, surface, memo, joined, suppression, kept, note.parsed)
 
     def encode(self) -> bytes:
         memo = tuple((identity, tuple(found)) for identity, found in self.memo.items())
-        return _dump((self.digest, self.surface, memo, self.suppression, self.targets, self.parsed))
+        values = (self.digest, self.surface, memo, self.fine, self.suppression, self.targets)
+        return _dump((*values, self.parsed))
 
     @classmethod
     def decode(cls, blob: object) -> _NoteRecord:
         if not isinstance(blob, bytes):
             raise StateError("notes")
         try:
-            digest, surface, memo, suppression, targets, parsed = _load(blob)
-            return cls(digest, surface, dict(memo), suppression, targets, parsed)
+            digest, surface, memo, fine, suppression, targets, parsed = _load(blob)
+            return cls(digest, surface, dict(memo), fine, suppression, targets, parsed)
         except (EOFError, ValueError, TypeError) as error:
             raise StateError("notes") from error
+
+    def fine_digests(self) -> set[bytes]:
+        """The digests in :attr:`fine`."""
+        fine = self.fine
+        return {fine[at : at + _IDENTITY_BYTES] for at in range(0, len(fine), _IDENTITY_BYTES)}
 
     def stand_in(self, path: str) -> Note | None:
         """A note holding only this note's suppressions, which is all that settling a
@@ -592,6 +699,15 @@ def link_identity(link: Link) -> Identity:
             link.subpath, link.display, link.is_url)  # fmt: skip
 
 
+_IDENTITY_BYTES = 16
+
+
+def identity_digest(identity: Identity) -> bytes:
+    """A digest of a link's identity, by which the state remembers links without findings."""
+    data = marshal.dumps(identity, 2)  # type: ignore[arg-type]
+    return hashlib.blake2b(data, digest_size=_IDENTITY_BYTES).digest()
+
+
 def _finding_record(finding: _Finding) -> FindingRecord:
     return (finding.code, finding.message, finding.hint, finding.suggestion)
 
@@ -633,7 +749,7 @@ def check(settings: Settings, shown: Shown, load: Callable[[], Vault]) -> Report
     if path is None:
         return _full(settings, shown, load, None, None)
     listing = list_vault(os.fspath(root))
-    stored = StateFile.open(path, state_key(settings))
+    stored = StateFile.open(path, path.name[len("check-") : -len(".state")])
     if stored is None:
         return _full(settings, shown, load, path, listing)
     report = None
@@ -664,11 +780,13 @@ def render(result: CheckResult, shown: Shown, how: str) -> Report:
 def _racy(listing: Listing, digest_of: Callable[[str], bytes | None]) -> tuple[Any, ...]:
     """The notes whose stat the next check cannot trust, with their content digests."""
     since = listing.started_ns - RACY_NS
+    stats, kinds, paths = listing.stats, listing.kinds, listing.paths
     found = []
-    for entry in listing.entries:
-        note = _note_stat(entry)
-        if note is not None and note[3] >= since:
-            found.append((entry[0], digest_of(entry[0])))
+    for index in range(3, len(stats), 4):  # every ctime
+        if stats[index] >= since:
+            at = index // 4
+            if kinds[at] in (_NOTE, _LINK) and listing.note_stat(at) is not None:
+                found.append((paths[at], digest_of(paths[at])))
     return tuple(found)
 
 
@@ -696,15 +814,35 @@ def _unchanged(stored: StateFile, listing: Listing, shown: Shown, root: Path) ->
     summary, exit_code = header.get("summary"), header.get("exit")
     if not isinstance(summary, str) or not isinstance(exit_code, int):
         return None
-    name = header["renders"].get(shown.key())
-    text = stored.raw(name) if isinstance(name, str) else None
-    if text is not None:
-        return Report(text.decode("utf-8", "surrogatepass"), summary, exit_code, "stored")
+    if racy:
+        # They hold the same bytes; once their stat is old enough, it can be trusted.
+        notes = listing.notes()
+        since = listing.started_ns - RACY_NS
+        recent = tuple(r for r in racy if listing.stats[4 * notes[r[0]] + 3] >= since)
+        if len(recent) < len(racy):
+            header = stored.header = {**header, "racy": recent}
+            write_state(stored.path, header, stored.sections())
+    report = _stored_render(stored, shown, "stored")
+    if report is not None:
+        return report
     # Shown another way (format, colour, vault path): render the stored findings, and
     # keep that rendering too.
     report = render(_ReportRecord.decode(stored.section("report")).result(), shown, "stored")
     _write_with_render(stored.path, dict(header), stored.sections(), shown, report)
     return report
+
+
+def _stored_render(stored: StateFile, shown: Shown, how: str) -> Report | None:
+    """The stored rendering of the report as ``shown`` asks, if there is one."""
+    header = stored.header
+    name = header["renders"].get(shown.key())
+    data = stored.raw(name) if isinstance(name, str) else None
+    summary, exit_code = header.get("summary"), header.get("exit")
+    if data is None or not isinstance(summary, str) or not isinstance(exit_code, int):
+        return None
+    if name in header.get("surrogates", ()):
+        return Report(data.decode("utf-8", "surrogatepass"), summary, exit_code, how)
+    return Report(None, summary, exit_code, how, data)
 
 
 def _write_with_render(
@@ -724,9 +862,14 @@ def _write_with_render(
     for name in [n for n in sections if n.startswith("render-") and n not in used]:
         del sections[name]
     name = next(f"render-{i}" for i in range(MAX_RENDERS + 1) if f"render-{i}" not in used)
-    sections[name] = report.text.encode("utf-8", "surrogatepass")
+    surrogates = [n for n in header.get("surrogates", ()) if n in used]
+    try:
+        sections[name] = report.text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not UTF-8
+        sections[name] = report.text.encode("utf-8", "surrogatepass")
+        surrogates.append(name)
     renders[shown.key()] = name
-    write_state(path, {**header, "renders": renders}, sections)
+    write_state(path, {**header, "renders": renders, "surrogates": surrogates}, sections)
 
 
 def _full(
@@ -742,13 +885,15 @@ def _full(
     vault = load()
     checker = Checker(settings, lambda: vault)
     memo: dict[str, dict[Identity, list[FindingRecord]]] = {}
+    fine: dict[str, list[bytes]] = {}
 
     def remember(resolved: Any, found: list[_Finding]) -> None:
+        link = resolved.link
+        identity = link_identity(link)
         if found:
-            link = resolved.link
-            memo.setdefault(link.source, {})[link_identity(link)] = [
-                _finding_record(f) for f in found
-            ]
+            memo.setdefault(link.source, {})[identity] = [_finding_record(f) for f in found]
+        else:
+            fine.setdefault(link.source, []).append(identity_digest(identity))
 
     findings = checker.findings(remember if path is not None else None)
     diagnostics, hidden = checker.settle(findings, vault.note_by_path)
@@ -756,30 +901,31 @@ def _full(
     result = checker.result(diagnostics, hidden)
     report = render(result, shown, "full")
     if path is not None and listing is not None and _listed_as_scanned(listing, vault):
-        _store_full(path, listing, vault, checker, memo, result, hidden, shown, report)
+        _store_full(path, listing, vault, checker, memo, fine, result, hidden, shown, report)
     return report
 
 
 def _listed_as_scanned(listing: Listing, vault: Vault) -> bool:
     """Whether the listing (taken before the scan) shows the files and folders the scan
     found, with the same stat for every note: then the vault did not change in between."""
-    entries = listing.by_path()
+    where = {path: i for i, path in enumerate(listing.paths)}
+    kinds = listing.kinds
+    links = 0
     for file in vault.files:
-        entry = entries.get(file.path)
-        if entry is None or entry[1] not in (_NOTE, _FILE, _LINK):
+        index = where.get(file.path)
+        if index is None or kinds[index] not in (_NOTE, _FILE, _LINK):
             return False
-        if file.is_note and _note_stat(entry) != (
+        links += kinds[index] == _LINK
+        if file.is_note and listing.note_stat(index) != (
             file.size,
             file.mtime_ns,
             file.inode,
             file.ctime_ns,
         ):
             return False
-    listed_files = sum(1 for entry in listing.entries if entry[1] in (_NOTE, _FILE))
-    scanned_links = sum(1 for file in vault.files if entries[file.path][1] == _LINK)
-    if listed_files != len(vault.files) - scanned_links:
+    if kinds.count(_NOTE) + kinds.count(_FILE) != len(vault.files) - links:
         return False
-    folders = [entry[0] for entry in listing.entries if entry[1] == _FOLDER]
+    folders = [path for path, kind in zip(listing.paths, kinds, strict=True) if kind == _FOLDER]
     return sorted(folders) == list(vault.folders)
 
 
@@ -789,6 +935,7 @@ def _store_full(
     vault: Vault,
     checker: Checker,
     memo: Mapping[str, Mapping[Identity, Sequence[FindingRecord]]],
+    fine: Mapping[str, Sequence[bytes]],
     result: CheckResult,
     hidden: Mapping[str, Sequence[int]],
     shown: Shown,
@@ -817,7 +964,9 @@ def _store_full(
         out = None
         if incoming is not None and note.path not in excluded:
             out = targets.get(note.path, set())
-        record = _NoteRecord.of(note, digests[0], digests[1], memo.get(note.path, {}), out)
+        record = _NoteRecord.of(
+            note, digests[0], digests[1], memo.get(note.path, {}), fine.get(note.path, ()), out
+        )
         notes[note.path] = record.encode()
         surfaces[note.path] = _surface_record(note)
     by_path: dict[str, list[tuple[Any, ...]]] = {}
@@ -843,7 +992,7 @@ def _store_full(
         vault.folders,
     )
     sections = {
-        "entries": _dump(listing.entries),
+        "entries": listing.encode(),
         "notes": _dump(notes),
         "surface": _dump(surfaces),
         "index": _dump(index_value),
@@ -875,29 +1024,60 @@ def _changed(
         return None
     if header.get("app_config") != _app_config_digest(listing):
         return None  # Obsidian's excluded files may have changed
-    before = stored.section("entries")
-    if not isinstance(before, list) or len(before) != len(listing.entries):
+    old = Listing.decode(stored.section("entries"))
+    changed = _changed_notes(old, listing)
+    if changed is None:
         return None
-    old = {entry[0]: entry for entry in before}
-    new = listing.by_path()
-    if old.keys() != new.keys():
-        return None  # a file or folder was added, removed or renamed
-    changed: set[str] = set()
-    for path, entry in new.items():
-        was = old[path]
-        if entry == was:
-            continue
-        if entry[1] != was[1] or entry[1] not in (_NOTE, _FILE, _FOLDER):
-            return None  # a symlink or a file of another kind changed
-        if entry[1] == _NOTE:
-            changed.add(path)
+    notes = listing.notes()
     for path, _ in racy:
-        if path not in new or _note_stat(new[path]) is None:
+        if path not in notes:
             return None
         changed.add(path)
     if len(changed) > MAX_CHANGED_NOTES:
         return None
-    return _Changed(stored, listing, settings, shown, root).run(sorted(changed), new)
+    sizes = {path: listing.stats[4 * notes[path]] for path in changed}
+    return _Changed(stored, listing, settings, shown, root).run(sizes)
+
+
+def _changed_notes(old: Listing, new: Listing) -> set[str] | None:
+    """The notes whose stat changed; None when anything else changed: a file or folder
+    added, removed or renamed, a symlink, a file of another kind."""
+    if old.links != new.links:
+        return None
+    if old.paths != new.paths:  # the same entries in another order, or others
+        if sorted(old.paths) != sorted(new.paths):
+            return None
+        where = {path: i for i, path in enumerate(old.paths)}
+        order = [where[path] for path in new.paths]
+        kinds = "".join(old.kinds[i] for i in order)
+        stats = array("q", [old.stats[4 * i + k] for i in order for k in range(4)])
+        old = Listing(new.paths, kinds, stats, old.links, None, True, 0)
+    if old.kinds != new.kinds:
+        return None
+    changed = set()
+    for index in _differing(memoryview(old.stats), memoryview(new.stats)):
+        kind = new.kinds[index]
+        if kind == _LINK:
+            return None
+        if kind == _NOTE:
+            changed.add(new.paths[index])
+    return changed
+
+
+def _differing(old: memoryview, new: memoryview) -> list[int]:
+    """The entries whose four numbers differ, found by halving (few entries change)."""
+    found = []
+    pending = [(0, len(new) // 4)]
+    while pending:
+        start, end = pending.pop()
+        if old[4 * start : 4 * end] == new[4 * start : 4 * end]:
+            continue
+        if end - start == 1:
+            found.append(start)
+            continue
+        middle = (start + end) // 2
+        pending += [(middle, end), (start, middle)]
+    return found
 
 
 class _Changed:
@@ -914,21 +1094,18 @@ class _Changed:
         self._surfaces: dict[str, bytes] | None = None
         self._index: tuple[Any, ...] | None = None
 
-    def run(self, changed: list[str], entries: Mapping[str, Entry]) -> Report | None:
-        """Read the changed notes, parse those whose bytes differ and check those again;
-        None when one of them changed its surface."""
+    def run(self, sizes: Mapping[str, int]) -> Report | None:
+        """Read the changed notes (given with their sizes), parse those whose bytes differ
+        and check those again; None when one of them changed its surface."""
         from wikigraph.parallel import Options, Task, read_notes
         from wikigraph.resolve import index_part
 
         blobs = self.stored.section("notes")
         if not isinstance(blobs, dict):
             raise StateError("notes")
+        changed = sorted(sizes)
         records = {path: _NoteRecord.decode(blobs.get(path)) for path in changed}
-        tasks = []
-        for path in changed:
-            size = _note_stat(entries[path])
-            assert size is not None
-            tasks.append(Task(path, size[0], records[path].digest))
+        tasks = [Task(path, sizes[path], records[path].digest) for path in changed]
         options = Options(
             os.fspath(self.root), self.settings.max_note_size, self.settings.links_in_comments
         )
@@ -1030,13 +1207,8 @@ class _Changed:
     def _same_notes(self, blobs: Mapping[str, bytes]) -> Report:
         """The stored report, when the changed notes turned out to hold the same bytes;
         the state is stored again with their new stat."""
-        header = self.stored.header
-        name = header["renders"].get(self.shown.key())
-        text = self.stored.raw(name) if isinstance(name, str) else None
-        if text is not None:
-            summary, exit_code = header["summary"], header["exit"]
-            report = Report(text.decode("utf-8", "surrogatepass"), summary, exit_code, "notes:0")
-        else:
+        report = _stored_render(self.stored, self.shown, "notes:0")
+        if report is None:
             stored = _ReportRecord.decode(self.stored.section("report"))
             report = render(stored.result(), self.shown, "notes:0")
         self._store(blobs, {}, None, report)
@@ -1049,12 +1221,18 @@ class _Changed:
         parsed: Mapping[str, Note],
     ) -> Report:
         from wikigraph.checks import Checker, finding_order, graph_target, orphan_finding
-        from wikigraph.resolve import ResolveOptions, resolve_links
+        from wikigraph.resolve import ResolveOptions, resolve_link
 
         stored = _ReportRecord.decode(self.stored.section("report"))
         excluded = self.excluded()
-        index = self.index()
-        checker = Checker(self.settings, lambda: self.vault(parsed, index))
+        made: list[VaultIndex] = []
+
+        def index() -> VaultIndex:
+            if not made:
+                made.append(self.index())
+            return made[0]
+
+        checker = Checker(self.settings, lambda: self.vault(parsed, index()))
         incoming = stored.incoming
         if checker.graph and incoming is None:
             raise StateError("report")
@@ -1065,30 +1243,41 @@ class _Changed:
         for path, note in parsed.items():
             record = records[path]
             if path in excluded:  # not checked: only its surface matters, and it is the same
-                blobs[path] = _NoteRecord.of(note, record.digest, record.surface, {}, None).encode()
+                record = _NoteRecord.of(note, record.digest, record.surface, {}, (), None)
+                blobs[path] = record.encode()
                 continue
-            resolved = resolve_links((note,), index, options)
+            known_fine = record.fine_digests()
             memo: dict[Identity, list[FindingRecord]] = {}
+            fine: list[bytes] = []
             found_here: list[_Finding] = []
-            for item in resolved:
-                identity = link_identity(item.link)
+            for link in note.links:
+                # A link the note had before is reported as before; only new ones are
+                # resolved and checked.
+                identity = link_identity(link)
                 known = record.memo.get(identity)
                 if known is not None:
-                    found = [_finding_of(item.link, *finding) for finding in known]
-                else:
-                    found = checker.link_findings(item)
-                if found:
-                    memo[identity] = [_finding_record(f) for f in found]
-                found_here.extend(found)
+                    memo[identity] = list(known)
+                    found_here.extend(_finding_of(link, *finding) for finding in known)
+                    continue
+                digest = identity_digest(identity)
+                if digest not in known_fine:
+                    found = checker.link_findings(resolve_link(link, index(), options))
+                    if found:
+                        memo[identity] = [_finding_record(f) for f in found]
+                        found_here.extend(found)
+                        continue
+                fine.append(digest)
             pending[path] = checker.note_findings(note, found_here)
             out: set[str] | None = None
             if incoming is not None:
-                out = {t for t in map(graph_target, resolved) if t is not None}
+                resolved = (resolve_link(link, index(), options) for link in note.links)
+                out = {target for target in map(graph_target, resolved) if target is not None}
                 for target in set(record.targets or ()) ^ out:
                     counts_before.setdefault(target, incoming.get(target, 0))
                     incoming[target] = incoming.get(target, 0) + (1 if target in out else -1)
                 targets[path] = out
-            blobs[path] = _NoteRecord.of(note, record.digest, record.surface, memo, out).encode()
+            record = _NoteRecord.of(note, record.digest, record.surface, memo, fine, out)
+            blobs[path] = record.encode()
         for path, findings in pending.items():
             note = parsed[path]
             if (
@@ -1096,14 +1285,14 @@ class _Changed:
                 and note.parsed
                 and incoming is not None
                 and not incoming.get(path)
-                and not any(index.is_note(target) for target in targets[path])
+                and not any(index().is_note(target) for target in targets[path])
             ):
                 findings.append(orphan_finding(path))
             findings.sort(key=finding_order)
             diagnostics, hidden = checker.settle(findings, {path: note})
             stored.replace(path, diagnostics, hidden.get(path, (0, 0)))
         if incoming is not None:
-            self._graph(checker, blobs, parsed, counts_before, incoming, excluded, index, stored)
+            self._graph(checker, blobs, parsed, counts_before, incoming, excluded, index(), stored)
             for path in counts_before:
                 if not incoming.get(path):
                     incoming.pop(path, None)
@@ -1174,7 +1363,7 @@ class _Changed:
         None when they did not change (and so neither did the stored renderings)."""
         state = self.stored
         sections = state.sections()
-        sections["entries"] = _dump(self.listing.entries)
+        sections["entries"] = self.listing.encode()
         sections["notes"] = _dump(blobs)
         if stored is not None:
             sections["report"] = stored.encode()

@@ -185,6 +185,26 @@ def _use_color(output: Path | None) -> bool:
     return sys.stdout.isatty()
 
 
+def _write_utf8(data: bytes) -> bool:
+    """Write UTF-8 text to standard output as it is, when that is what writing it as text
+    would do (saves decoding a stored report to encode it again); False when it is not."""
+    import codecs
+
+    stream = sys.stdout
+    buffer = getattr(stream, "buffer", None)
+    encoding = getattr(stream, "encoding", None) or ""
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    if buffer is None or not utf8 or os.linesep != "\n":
+        return False
+    stream.flush()
+    buffer.write(data)
+    buffer.flush()
+    return True
+
+
 def _update_baseline(args: argparse.Namespace, settings: Settings, vault: Vault) -> int:
     from wikigraph.checks import baseline_json, run_checks, without_baseline
 
@@ -218,7 +238,8 @@ def run(args: argparse.Namespace) -> int:
         color=args.format == "text" and _use_color(args.output),
     )
     report = check(settings, shown, lambda: vault_from_args(args, settings))
-    write_text(report.text, args.output)
+    if report.data is None or args.output is not None or not _write_utf8(report.data):
+        write_text(report.text, args.output)
     if not args.quiet:
         print(report.summary, file=sys.stderr)
     return report.exit_code

@@ -1,0 +1,52 @@
+"""The check state's key covers all the code that decides a check's report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wikigraph.checkstate import CHECK_SOURCES
+
+SOURCE = Path(__file__).resolve().parents[1] / "src" / "wikigraph"
+
+_PROBE = """
+import json, sys
+from wikigraph.cli import main
+code = main(sys.argv[1:])
+names = sorted(name for name in sys.modules if name.startswith("wikigraph"))
+print(json.dumps([code, names]), file=sys.stderr)
+"""
+
+
+def _module_file(name: str) -> str:
+    parts = name.split(".")[1:]
+    if not parts:
+        return "__init__.py"
+    path = SOURCE.joinpath(*parts)
+    return f"{'/'.join(parts)}/__init__.py" if path.is_dir() else f"{'/'.join(parts)}.py"
+
+
+@pytest.mark.parametrize("format_", ["text", "json", "github", "sarif", "junit"])
+def test_check_imports_only_the_modules_its_state_key_covers(
+    fixture_vault: Path, tmp_path: Path, format_: str
+) -> None:
+    vault = fixture_vault("rules")
+    command = [
+        sys.executable, "-c", _PROBE, "check", str(vault), "--format", format_,
+        "--select", "all", "--cache-dir", str(tmp_path / "cache"),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    code, names = json.loads(done.stderr.strip().splitlines()[-1])
+    assert code in (0, 1), done.stderr
+    imported = {_module_file(name) for name in names}
+    assert "checks.py" in imported  # the probe really checked
+    assert imported <= set(CHECK_SOURCES), sorted(imported - set(CHECK_SOURCES))
+
+
+def test_every_listed_source_exists() -> None:
+    for name in CHECK_SOURCES:
+        assert (SOURCE / name).is_file(), name
