@@ -307,3 +307,26 @@ def test_build__no_cache_never_remembers(
     for _ in range(2):
         assert main(["build", str(vault), "-o", str(out), "--no-cache"]) == 0
         assert "Wrote" in capsys.readouterr().err
+
+
+def test_build__state_covers_the_code_that_draws_the_page(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build state is keyed on every module, not only those a check imports."""
+    import importlib.resources
+    import shutil
+
+    import wikigraph
+    from wikigraph.commands import build
+
+    copy = tmp_path / "wikigraph"
+    shutil.copytree(Path(wikigraph.__file__).parent, copy)
+    monkeypatch.setattr(importlib.resources, "files", lambda _package: copy)
+    before = build._view_code_digest()
+    assert build._view_code_digest() == before
+    for module in ("visnetwork.py", "render.py", "commands/build.py"):
+        with (copy / module).open("a", encoding="utf-8") as handle:
+            handle.write("\n# changed\n")
+        after = build._view_code_digest()
+        assert after != before, module
+        before = after

@@ -17,8 +17,6 @@ from hypothesis import strategies as st
 
 from wikigraph.config import Settings
 from wikigraph.render import (
-    EDGE_FIELDS,
-    NODE_FIELDS,
     PHYSICS_MAX_NODES,
     PageInputs,
     ViewOptions,
@@ -33,6 +31,7 @@ from wikigraph.render import (
     render_page,
 )
 from wikigraph.vault import Vault, load_vault
+from wikigraph.visnetwork import EDGE_FIELDS, NODE_FIELDS
 
 TRICKY = [
     "</script><script>alert(1)</script>",

@@ -3,16 +3,18 @@
 Takes a loaded :class:`~wikigraph.vault.Vault` (plus what a build gathered: positions,
 colour groups, statistics, diagnostics, previews) and returns the page as a string.
 
-pyvis is the graph and options model, and the source of the vis-network script and style,
-which are inlined from the installed package; the page itself comes from wikigraph's own
-Jinja template with autoescaping on. Security rules, all applied here:
+pyvis is the graph and options model (:mod:`wikigraph.visnetwork`), and the source of the
+vis-network script and style, which are inlined from the installed package; the page itself
+comes from wikigraph's own Jinja template with autoescaping on. Security rules, all applied
+here:
 
 * every piece of data (nodes, edges, options, panel data) goes through one encoder,
   :func:`json_for_script`, into ``<script type="application/json">`` blocks that the page
   reads with ``JSON.parse``; the encoder escapes ``<``, ``>``, ``&``, ``'``, U+2028 and
   U+2029, so no note text can end a script element;
-* only allowlisted node and edge fields reach vis-network (:data:`NODE_FIELDS`,
-  :data:`EDGE_FIELDS`), with colours from wikigraph's own palette;
+* only allowlisted node and edge fields reach vis-network
+  (:data:`~wikigraph.visnetwork.NODE_FIELDS`, :data:`~wikigraph.visnetwork.EDGE_FIELDS`),
+  with colours from wikigraph's own palette;
 * the page builds its DOM with ``createElement`` and ``textContent`` only; previews are
   trees from :mod:`wikigraph.preview`, never HTML;
 * the only URLs the page makes are ``obsidian://open?vault=...&file=...``, percent-encoded
@@ -61,6 +63,13 @@ from wikigraph.model import Note
 from wikigraph.obsidian_graph import FileFacts, ObsidianGraph, match_groups
 from wikigraph.preview import PreviewText
 from wikigraph.resolve import name_key
+from wikigraph.visnetwork import (
+    column,
+    edge_columns,
+    network_options,
+    node_columns,
+    vis_network,
+)
 
 if TYPE_CHECKING:
     from wikigraph.layout import Layout
@@ -69,10 +78,6 @@ if TYPE_CHECKING:
 GENERATOR = "wikigraph"
 """The ``<meta name="generator">`` of every page; build only overwrites pages that carry it."""
 VIS_FOLDER = "templates/lib/vis-9.1.2"
-NODE_FIELDS = ("id", "label", "shape", "size", "x", "y", "color")
-"""The only node fields sent to vis-network (the page adds a plain-text tooltip)."""
-EDGE_FIELDS = ("id", "from", "to", "width")
-"""The only edge fields sent to vis-network."""
 KIND_CODES = {NOTE: 0, ATTACHMENT: 1, UNRESOLVED: 2, TAG: 3}
 COLOR_MODES = ("folder", "tag", "community", "obsidian")
 PHYSICS_MAX_NODES = 800
@@ -286,21 +291,6 @@ _ARRAY_SLICE = 65536
 _PANEL_SLICE = 2048
 
 
-def column(values: Sequence[object] | npt.NDArray[Any]) -> object:
-    """A field of every item: its values, or ``{"all": value}`` when all are the same.
-
-    Items as one list per field are smaller to send and faster to read than objects.
-    """
-    if isinstance(values, np.ndarray):
-        if len(values) and bool((values == values[0]).all()):
-            return {"all": values[0].item()}
-        return values
-    first = values[0]
-    if all(type(v) is type(first) and v == first for v in values):
-        return {"all": first}
-    return list(values)
-
-
 def _array_json(values: npt.NDArray[Any]) -> Iterator[str]:
     """A numeric array as JSON, a slice at a time."""
     yield "["
@@ -403,64 +393,6 @@ def _size(incoming: int, kind: str) -> float:
     if kind in (TAG, UNRESOLVED, ATTACHMENT):
         base = 4.0 + 1.2 * math.sqrt(incoming)
     return round(min(base, 36.0), 1)
-
-
-def _vis_options(physics: bool, large: bool, show_arrows: bool) -> dict[str, object]:
-    stabilization: dict[str, object] = {
-        "enabled": physics,
-        "iterations": 200,
-        "updateInterval": 50,
-        "fit": True,
-    }
-    return {
-        "autoResize": True,
-        "layout": {"improvedLayout": False, "randomSeed": 0},
-        "nodes": {
-            "shape": "dot",
-            "borderWidth": 1,
-            "borderWidthSelected": 3,
-            "font": {
-                "size": 13,
-                "face": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
-                "strokeWidth": 3,
-            },
-            "scaling": {"label": {"enabled": False, "drawThreshold": 9 if large else 6}},
-        },
-        "edges": {
-            "smooth": False,
-            "width": 0.8,
-            "selectionWidth": 1.2,
-            "hoverWidth": 0.8,
-            "arrows": {"to": {"enabled": show_arrows, "scaleFactor": 0.45}},
-            "color": {"inherit": False, "opacity": 0.55},
-        },
-        "physics": {
-            "enabled": physics,
-            "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {
-                "gravitationalConstant": -110,
-                "centralGravity": 0.012,
-                "springLength": 110,
-                "springConstant": 0.08,
-                "damping": 0.5,
-                "avoidOverlap": 0,
-            },
-            "maxVelocity": 60,
-            "minVelocity": 0.8,
-            "timestep": 0.5,
-            "stabilization": stabilization,
-        },
-        "interaction": {
-            "hover": True,
-            "hoverConnectedEdges": True,
-            "hideEdgesOnDrag": large,
-            "hideEdgesOnZoom": large,
-            "tooltipDelay": 350,
-            "multiselect": False,
-            "navigationButtons": False,
-            "keyboard": False,
-        },
-    }
 
 
 def _communities_from_stats(
@@ -579,36 +511,33 @@ def graph_view(
         return str(legend[slot]["color"]) if slot >= 0 else NEUTRAL
 
     titles = table.titles
-    nodes: dict[str, object] = {"length": count}
-    if count:
-        nodes["id"] = column(np.arange(count))
-        nodes["label"] = column([clean_text(str(titles[i] or table_ids[i])) or " " for i in order])
-        nodes["shape"] = {"all": "dot"}
-        nodes["size"] = column([_size(incoming[i], kinds[i]) for i in range(count)])
-        nodes["x"] = nodes["y"] = {"all": 0}
-        nodes["color"] = column([node_color(i, color_by) for i in range(count)])
+    labels = [clean_text(str(titles[i] or table_ids[i])) or " " for i in order]
+    sizes = [_size(incoming[i], kinds[i]) for i in range(count)]
+    colors = [node_color(i, color_by) for i in range(count)]
 
-    # Edges, by source and then target number, each pair of nodes once.
+    # Edges, by source and then target number, each pair of nodes once; a link made more
+    # than once is drawn wider.
     edge_order = np.lexsort((edge_to, edge_from))
     edge_count = len(edge_order)
-    edges: dict[str, object] = {"length": edge_count}
-    if edge_count:
-        edges["id"] = column(np.arange(edge_count))
-        edges["from"] = column(edge_from[edge_order])
-        edges["to"] = column(edge_to[edge_order])
-        counts = table.count[edge_order]
-        heavy = np.flatnonzero(counts > 1)
-        if len(heavy):
-            width = {
-                c: round(min(0.8 + math.log2(c) * 0.7, 4.0), 2) for c in set(counts[heavy].tolist())
-            }
-            widths = [width[c] for c in counts[heavy].tolist()]
-            if len(heavy) == edge_count:
-                edges["width"] = column(widths)
-            else:
-                edges["width"] = {
-                    "some": {str(i): w for i, w in zip(heavy.tolist(), widths, strict=True)}
-                }
+    counts = table.count[edge_order].tolist()
+    width = {c: round(min(0.8 + math.log2(c) * 0.7, 4.0), 2) for c in set(counts) if c > 1}
+    network = vis_network(
+        labels,
+        sizes,
+        colors,
+        zip(
+            edge_from[edge_order].tolist(),
+            edge_to[edge_order].tolist(),
+            [width.get(c) for c in counts],
+            strict=True,
+        ),
+        physics=physics,
+        large=large,
+    )
+    nodes = node_columns(network)
+    if count:
+        nodes["x"] = nodes["y"] = {"all": 0}
+    edges = edge_columns(network)
     edge_kinds = _edge_kinds(table, table.combo[edge_order])
 
     # Panel data, one entry per node; previews come later, in a block of their own.
@@ -686,7 +615,7 @@ def graph_view(
     }
     view = GraphView(
         config=config,
-        options=_vis_options(physics, large, show_arrows),
+        options=network_options(network, large=large, arrows=show_arrows),
         nodes=nodes,
         edges=edges,
         meta=meta,

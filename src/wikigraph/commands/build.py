@@ -190,13 +190,19 @@ def _page_stat(page: Path) -> list[int] | None:
 
 
 def _view_code_digest() -> str:
-    """A digest of what makes a page besides the Python code: the page's own script, style
-    and template, the vis-network that pyvis ships, and the libraries that lay out, render
-    previews and fill the template."""
+    """A digest of what makes a page beyond what a check depends on: all of wikigraph's
+    Python code, the page's own script, style and template, the vis-network that pyvis
+    ships, and the libraries that lay out, render previews and fill the template."""
     from importlib import metadata, resources
 
     digest = hashlib.blake2b(digest_size=16)
-    templates = resources.files("wikigraph") / "templates"
+    package = resources.files("wikigraph")
+    for folder in (package, package / "commands"):
+        for entry in sorted(folder.iterdir(), key=lambda item: item.name):
+            if entry.name.endswith(".py"):
+                digest.update(entry.name.encode())
+                digest.update(entry.read_bytes())
+    templates = package / "templates"
     for name in ("graph.css", "graph.html.j2", "graph.js"):
         digest.update((templates / name).read_bytes())
     for library in ("pyvis", "numpy", "Jinja2", "MarkupSafe"):
