@@ -37,7 +37,13 @@ from wikigraph.model import (
     SubpathKind,
     Unresolved,
 )
-from wikigraph.resolve import ATTACHMENT_EXTENSIONS, heading_chain_exists, heading_key, name_key
+from wikigraph.resolve import (
+    ATTACHMENT_EXTENSIONS,
+    heading_chain_exists,
+    heading_key,
+    name_key,
+    normalise_segments,
+)
 from wikigraph.scan import ExcludeRules, read_obsidian_excludes
 from wikigraph.vault import Vault
 
@@ -630,17 +636,8 @@ class _Suggester:
         parts = key.split("/")
         if key.startswith(("./", "../")):
             parts = [*name_key(_folder(link.source)).split("/"), *parts]
-        out: list[str] = []
-        for part in parts:
-            if part in ("", "."):
-                continue
-            if part == "..":
-                if not out:
-                    return None
-                out.pop()
-            else:
-                out.append(part)
-        return "/".join(out)
+        out = normalise_segments(parts)
+        return "/".join(out) if out is not None else None
 
     @cached_property
     def _file_names(self) -> TypoIndex:

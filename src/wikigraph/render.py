@@ -26,14 +26,11 @@ here:
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import math
-import os
 import re
 import secrets
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
@@ -49,6 +46,7 @@ from markupsafe import Markup
 
 from wikigraph import __version__
 from wikigraph.background import Helper
+from wikigraph.files import write_atomic_pieces
 from wikigraph.graph import (
     ATTACHMENT,
     NODE_KINDS,
@@ -917,31 +915,24 @@ def render_page(view: GraphView) -> str:
     return "".join(page_pieces(view))
 
 
+def _page_bytes(view: GraphView) -> Iterator[bytes]:
+    """The page as UTF-8, in slices of about a megabyte."""
+    pending: list[str] = []
+    size = 0
+    for piece in page_pieces(view):
+        pending.append(piece)
+        size += len(piece)
+        if size >= 1 << 20:
+            yield "".join(pending).encode("utf-8")
+            pending.clear()
+            size = 0
+    yield "".join(pending).encode("utf-8")
+
+
 def write_page(view: GraphView, path: Path) -> None:
     """Write the page for a view to ``path`` atomically, a piece at a time (never the whole
     page in memory): readers see the old file or the new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            pending: list[str] = []
-            size = 0
-            for piece in page_pieces(view):
-                pending.append(piece)
-                size += len(piece)
-                if size >= 1 << 20:
-                    stream.write("".join(pending).encode("utf-8"))
-                    pending.clear()
-                    size = 0
-            stream.write("".join(pending).encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    write_atomic_pieces(path, _page_bytes(view))
 
 
 # --- everything at once ---------------------------------------------------------------------

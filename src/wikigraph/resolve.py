@@ -318,7 +318,7 @@ class ResolveOptions:
     alias_links: bool = False
 
 
-def _normalise_segments(parts: Sequence[str]) -> list[str] | None:
+def normalise_segments(parts: Sequence[str]) -> list[str] | None:
     """Apply ``.`` and ``..``; None when the path climbs above its start."""
     out: list[str] = []
     for part in parts:
@@ -403,7 +403,7 @@ def resolve_link(
 
     key = name_key(path)
     if key.endswith("/"):  # `[[Projects/]]` names a folder, never a note
-        parts = _normalise_segments(key.split("/"))
+        parts = normalise_segments(key.split("/"))
         if parts is not None and "/".join(parts) in index.folders:
             return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.FOLDER)
         if parts is None:
@@ -416,19 +416,19 @@ def resolve_link(
     tried_keys: list[str] = []
 
     if key.startswith(("./", "../")) or key in (".", ".."):
-        parts = _normalise_segments([*source_parts, *key.split("/")])
+        parts = normalise_segments([*source_parts, *key.split("/")])
         if parts is None:
             return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
         tried_keys.append("/".join(parts))
         found = _lookup_exact(index, tried_keys[-1])
     elif key.startswith("/"):
-        parts = _normalise_segments(key.split("/"))
+        parts = normalise_segments(key.split("/"))
         if parts is None:
             return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
         tried_keys.append("/".join(parts))
         found = _lookup_exact(index, tried_keys[-1])
     else:
-        parts = _normalise_segments(key.split("/"))
+        parts = normalise_segments(key.split("/"))
         if parts is None:
             return ResolvedLink(link, LinkStatus.UNRESOLVED, reason=Unresolved.OUTSIDE)
         wanted = "/".join(parts)
@@ -437,7 +437,7 @@ def resolve_link(
         if "/" in key:
             found = _lookup_exact(index, wanted)
             if not found and source_parts:
-                relative = _normalise_segments([*source_parts, *parts])
+                relative = normalise_segments([*source_parts, *parts])
                 if relative is not None:
                     found = _lookup_exact(index, "/".join(relative))
         if not found and wanted:
