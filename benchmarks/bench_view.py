@@ -5,8 +5,9 @@
 For each size it generates a vault with ``benchmarks/generate_vault.py`` (kept in the work
 folder and reused), then times, each in a fresh process:
 
-* ``check`` with a warm parse cache (what CI runs anyway: the baseline);
-* ``build`` with a cold layout cache (a first build) and with a warm one (every later build);
+* ``check`` and ``build`` with empty caches (a first build, with a new layout);
+* ``check`` and ``build`` after one note was edited, with the caches the first runs left
+  (every later build: the parse cache, the cached layout and previews);
 * the time to first draw of the page in headless Chromium (Debian's ``/usr/bin/chromium``,
   offline), from navigation start to the first frame of the graph, median of ``--runs``.
 
@@ -48,9 +49,10 @@ class Row:
     nodes: int
     edges: int
     page_mb: float
-    check_s: float
+    check_cold_s: float
     build_cold_s: float
-    build_warm_s: float
+    check_edit_s: float
+    build_edit_s: float
     draw_s: float
 
 
@@ -122,37 +124,64 @@ def _first_draw(page: Path, runs: int) -> tuple[float, int, int]:
     return statistics.median(times), counts[0], counts[1]
 
 
+def _edit(vault: Path, run: int) -> None:
+    """Append a line to one note (the same note every time)."""
+    notes = sorted(vault.rglob("*.md"))
+    with notes[len(notes) // 2].open("a", encoding="utf-8") as handle:
+        handle.write(f"\nEdited for the benchmark, run {run}.\n")
+
+
 def measure(work: Path, notes: int, seed: int, runs: int) -> Row:
-    """Generate (or reuse) a vault of ``notes`` notes and measure it."""
-    vault = _vault(work, notes, seed)
+    """Generate (or reuse) a vault of ``notes`` notes and measure it.
+
+    The measured vault is a copy, since the edits change it."""
+    generated = _vault(work, notes, seed)
+    vault = work / f"edited-{notes}"
+    shutil.rmtree(vault, ignore_errors=True)
+    shutil.copytree(generated, vault, symlinks=True)
     cache = work / f"cache-{notes}"
     out = work / f"out-{notes}"
-    shutil.rmtree(cache, ignore_errors=True)
     env = {**os.environ, "WIKIGRAPH_CACHE_DIR": str(cache), "NO_COLOR": "1"}
-    _run(["check", str(vault)], env)  # fills the parse cache
-    check = min(_run(["check", str(vault)], env) for _ in range(2))
-    layout_cache = list(cache.rglob("layout.json"))
-    for path in layout_cache:
-        path.unlink()
-    cold = _run(["build", str(vault), "-o", str(out), "-q"], env)
-    warm = min(_run(["build", str(vault), "-o", str(out), "-q"], env) for _ in range(2))
+    check = ["check", str(vault), "-q"]
+    build = ["build", str(vault), "-o", str(out), "-q"]
+    shutil.rmtree(cache, ignore_errors=True)
+    check_cold = _run(check, env)
+    shutil.rmtree(cache, ignore_errors=True)
+    build_cold = _run(build, env)
+    _run(check, env)  # the check state of the unedited vault
+    check_edit, build_edit = [], []
+    for run in range(2):
+        _edit(vault, 2 * run)
+        check_edit.append(_run(check, env))
+        _edit(vault, 2 * run + 1)
+        build_edit.append(_run(build, env))
     page = out / "graph.html"
     draw, nodes, edges = _first_draw(page, runs)
-    return Row(notes, nodes, edges, page.stat().st_size / 1e6, check, cold, warm, draw)
+    return Row(
+        notes,
+        nodes,
+        edges,
+        page.stat().st_size / 1e6,
+        check_cold,
+        build_cold,
+        min(check_edit),
+        min(build_edit),
+        draw,
+    )
 
 
 def table(rows: list[Row]) -> str:
     """The rows as a Markdown table."""
     head = (
-        "| notes | nodes | edges | page MB | check s | build s (new layout) | build s (cached)"
-        " | build - check s | first draw s |"
+        "| notes | nodes | edges | page MB | check s, cold | build s, cold | check s, one edit"
+        " | build s, one edit | build - check s, one edit | first draw s |"
     )
-    lines = [head, "|" + "---:|" * 9]
+    lines = [head, "|" + "---:|" * 10]
     for r in rows:
         lines.append(
-            f"| {r.notes:,} | {r.nodes:,} | {r.edges:,} | {r.page_mb:.1f} | {r.check_s:.2f} |"
-            f" {r.build_cold_s:.2f} | {r.build_warm_s:.2f} | {r.build_warm_s - r.check_s:.2f} |"
-            f" {r.draw_s:.2f} |"
+            f"| {r.notes:,} | {r.nodes:,} | {r.edges:,} | {r.page_mb:.1f} |"
+            f" {r.check_cold_s:.2f} | {r.build_cold_s:.2f} | {r.check_edit_s:.2f} |"
+            f" {r.build_edit_s:.2f} | {r.build_edit_s - r.check_edit_s:.2f} | {r.draw_s:.2f} |"
         )
     return "\n".join(lines)
 
