@@ -59,7 +59,7 @@ def test_build__writes_the_page_and_prints_the_summary(
     captured = capsys.readouterr()
     assert captured.out == ""
     page = out / "graph.html"
-    assert f"Wrote {page.as_posix()}: 6 notes, 10 links (new layout)." in captured.err
+    assert f"Wrote {page.as_posix()}: 6 notes, 10 linked pairs (new layout)." in captured.err
     assert "Found 2 errors in 2 of 6 notes." in captured.err
     assert 'colour group "line:(nothing)" colours nothing' in captured.err
     assert sorted(p.name for p in out.iterdir()) == ["graph.html"]
@@ -242,7 +242,7 @@ def test_build__nothing_changed_means_nothing_to_write(
     stat = page.stat()
     assert main(["build", str(vault), "-o", str(out), "--strict"]) == 1
     again = capsys.readouterr().err
-    assert f"{page.as_posix()} is up to date: 6 notes, 10 links" in again
+    assert f"{page.as_posix()} is up to date: 6 notes, 10 linked pairs" in again
     assert "Wrote" not in again
     assert again.splitlines()[-1] == first.splitlines()[-1]  # the check's summary
     assert 'colour group "line:(nothing)" colours nothing' in again

@@ -401,7 +401,7 @@ def _build(
     notices = [f"wikigraph: note: {notice}" for notice in built.notices]
     counts = built.view.config["counts"]
     assert isinstance(counts, dict)
-    drawn = f"{counts['notes']} notes, {counts['links']} links"
+    drawn = f"{counts['notes']} notes, {counts['links']} linked pairs"
     if not args.quiet:
         layout = (
             "layout from the cache"
