@@ -21,6 +21,8 @@ from wikigraph.errors import OutputError, WikigraphError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from wikigraph.vault import Vault
 
 EXIT_OK = 0
@@ -48,6 +50,26 @@ CACHE_DIR_HELP = (
     " else the user cache folder)"
 )
 NO_CACHE_HELP = "do not read or write the parse cache: parse every note"
+
+
+def add_command(
+    subparsers: argparse._SubParsersAction[Any],
+    name: str,
+    *,
+    help: str,
+    description: str,
+    epilog: str | None = None,
+) -> argparse.ArgumentParser:
+    """A command's parser, with its help texts kept as written and the vault arguments."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=help,
+        description=description,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_vault_arguments(parser)
+    return parser
 
 
 def add_vault_arguments(parser: argparse.ArgumentParser) -> None:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from wikigraph.cli import (
     EXIT_FINDINGS,
     EXIT_OK,
-    add_vault_arguments,
+    add_command,
     settings_from_args,
     vault_from_args,
 )
@@ -67,14 +67,13 @@ STALE_DAYS = 30
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "build",
         help=HELP,
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_vault_arguments(parser)
     parser.add_argument(
         "-o",
         "--output",

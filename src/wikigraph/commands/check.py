@@ -17,7 +17,7 @@ from pathlib import Path
 
 from wikigraph.cli import (
     EXIT_OK,
-    add_vault_arguments,
+    add_command,
     settings_from_args,
     vault_from_args,
     write_text,
@@ -54,14 +54,13 @@ DEFAULT_BASELINE = Path("wikigraph-baseline.json")
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "check",
         help=HELP,
         description=DESCRIPTION,
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_vault_arguments(parser)
     parser.add_argument(
         "--format",
         choices=FORMATS,

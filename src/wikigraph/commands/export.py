@@ -12,7 +12,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from wikigraph.cli import EXIT_OK, add_vault_arguments, vault_from_args
+from wikigraph.cli import EXIT_OK, add_command, vault_from_args
 from wikigraph.export import FORMATS, export_format, export_graph
 from wikigraph.graph import ATTACHMENT, TAG, UNRESOLVED
 
@@ -32,14 +32,13 @@ SKIPPABLE = (ATTACHMENT, UNRESOLVED, TAG)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "export",
         help=HELP,
         description=textwrap.fill(DESCRIPTION, 80),
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_vault_arguments(parser)
     parser.add_argument(
         "-o",
         "--output",

@@ -5,22 +5,22 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from wikigraph.cli import EXIT_OK, add_vault_arguments, vault_from_args, write_text
+from wikigraph.cli import EXIT_OK, add_command, vault_from_args, write_text
 from wikigraph.listing import links_json, links_text
 
 HELP = "list every link with its position and target"
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "links",
         help=HELP,
         description=(
-            "List every link of the vault (wikilinks, embeds, Markdown links, links in"
-            " properties) with its exact line and column and what it resolves to."
+            "List every link of the vault (wikilinks, embeds, Markdown links, links in\n"
+            "properties) with its exact line and column and what it resolves to."
         ),
     )
-    add_vault_arguments(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json"),

@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from wikigraph.cli import EXIT_OK, add_vault_arguments, vault_from_args, write_text
+from wikigraph.cli import EXIT_OK, add_command, vault_from_args, write_text
 from wikigraph.stats import compute_stats, stats_text
 
 HELP = "counts, orphans, hubs, bridges, communities, wanted notes and tags"
@@ -44,14 +44,13 @@ def _count(value: str) -> int:
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "stats",
         help=HELP,
         description=textwrap.fill(DESCRIPTION, 80),
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_vault_arguments(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json"),
