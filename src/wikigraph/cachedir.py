@@ -38,3 +38,11 @@ def vault_cache_dir(settings: Settings, vault_root: Path) -> Path | None:
         return None
     digest = hashlib.sha256(os.path.realpath(vault_root).encode("utf-8", "surrogateescape"))
     return root / digest.hexdigest()[:20]
+
+
+def is_inside_vault(folder: Path, vault_root: Path) -> bool:
+    """Whether ``folder`` is the vault's folder or inside it (symlinks followed), where
+    wikigraph never writes."""
+    from wikigraph.scan import is_inside
+
+    return is_inside(os.path.realpath(folder), os.path.realpath(vault_root))

@@ -514,13 +514,10 @@ def _remove_stale(current: Path) -> None:
 
 def state_path(settings: Settings, root: Path) -> Path | None:
     """Where the check state of the vault at ``root`` lives; None when caching is off."""
-    from wikigraph.cachedir import vault_cache_dir
+    from wikigraph.cachedir import is_inside_vault, vault_cache_dir
 
     folder = vault_cache_dir(settings, root)
-    if folder is None:
-        return None
-    real_folder, real_root = os.path.realpath(folder), os.path.realpath(root)
-    if real_folder == real_root or real_folder.startswith(real_root.rstrip(os.sep) + os.sep):
+    if folder is None or is_inside_vault(folder, root):
         return None  # never inside the vault: loading the vault says why
     return folder / f"check-{state_key(settings)}.state"
 

@@ -82,7 +82,8 @@ def read_obsidian_excludes(root: Path) -> tuple[ExcludeRules, tuple[Problem, ...
     return ExcludeRules(prefixes=tuple(prefixes), patterns=tuple(patterns)), tuple(problems)
 
 
-def _is_inside(path: str, root: str) -> bool:
+def is_inside(path: str, root: str) -> bool:
+    """Whether the real path ``path`` is ``root`` or below it."""
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
@@ -112,7 +113,7 @@ class _Walker:
             real = os.path.realpath(full)
             if real in self.seen_dirs:
                 parent_real = os.path.realpath(os.path.dirname(full))
-                if _is_inside(parent_real, real):
+                if is_inside(parent_real, real):
                     self.problem(
                         rel,
                         "bad-symlink",
@@ -157,7 +158,7 @@ class _Walker:
             return
         if is_link:
             real = os.path.realpath(entry.path)
-            if not _is_inside(real, self.real_root):
+            if not is_inside(real, self.real_root):
                 self.problem(
                     rel_path,
                     "outside-vault",

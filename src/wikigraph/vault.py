@@ -178,13 +178,12 @@ class _IndexSource:
 
 
 def _open_cache(settings: Settings, root: Path) -> ParseCache | None:
-    from wikigraph.cachedir import vault_cache_dir
+    from wikigraph.cachedir import is_inside_vault, vault_cache_dir
 
     folder = vault_cache_dir(settings, root)
     if folder is None:
         return None
-    real_folder, real_root = os.path.realpath(folder), os.path.realpath(root)
-    if real_folder == real_root or real_folder.startswith(real_root.rstrip(os.sep) + os.sep):
+    if is_inside_vault(folder, root):
         raise ConfigError(
             f'cache folder "{folder}" is inside the vault; wikigraph never writes into a vault'
             " (choose another --cache-dir, or pass --no-cache)"

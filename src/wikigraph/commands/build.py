@@ -231,14 +231,11 @@ class BuildState:
         settings: Settings, vault_root: Path, page: Path, args: argparse.Namespace
     ) -> BuildState | None:
         """The state of this build's settings and options; None when caching is off."""
-        from wikigraph.cachedir import vault_cache_dir
+        from wikigraph.cachedir import is_inside_vault, vault_cache_dir
         from wikigraph.checkstate import list_vault, state_key
 
         folder = vault_cache_dir(settings, vault_root)
-        if folder is None:
-            return None
-        real_folder, real_root = os.path.realpath(folder), os.path.realpath(vault_root)
-        if real_folder == real_root or real_folder.startswith(real_root.rstrip(os.sep) + os.sep):
+        if folder is None or is_inside_vault(folder, vault_root):
             return None  # never inside the vault: loading the vault says why
         options = (
             STATE_VERSION,
