@@ -58,7 +58,8 @@ def _join(prefix: str, path: str) -> str:
     return path if prefix in ("", ".") else f"{prefix}/{path}"
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """``count`` and ``word``, in the plural unless the count is one."""
     if word == "info":
         return f"{count} info"
     return f"{count} {word}" + ("" if count == 1 else "s")
@@ -70,7 +71,7 @@ def _and(parts: list[str]) -> str:
 
 def summary_line(result: CheckResult) -> str:
     """One sentence for stderr, e.g. "Found 3 errors and 1 warning in 2 of 41 notes."."""
-    notes = _plural(result.notes, "note")
+    notes = plural(result.notes, "note")
     hidden = []
     if result.baselined:
         hidden.append(f"{result.baselined} more in the baseline")
@@ -81,7 +82,7 @@ def summary_line(result: CheckResult) -> str:
         new = "new " if result.baselined else ""
         return f"No {new}problems found in {notes}{extra.replace(' more', '')}."
     counts = [
-        _plural(result.count(severity), severity.value)
+        plural(result.count(severity), severity.value)
         for severity in Severity
         if result.count(severity)
     ]
@@ -89,7 +90,7 @@ def summary_line(result: CheckResult) -> str:
     other = len([p for p in note_paths if not p.lower().endswith(".md")])
     where = f"{len(note_paths) - other} of {notes}"
     if other:
-        where += f" and {_plural(other, 'other file')}"
+        where += f" and {plural(other, 'other file')}"
     return f"Found {_and(counts)} in {where}{extra}."
 
 
@@ -346,7 +347,7 @@ def format_junit(result: CheckResult, options: ReportOptions) -> str:
                 {
                     "type": first.code,
                     "message": escape_control(
-                        f"{_plural(len(failing), 'problem')}: {first.text} [{first.code}]"
+                        f"{plural(len(failing), 'problem')}: {first.text} [{first.code}]"
                         if len(failing) > 1
                         else f"{first.text} [{first.code}]"
                     ),

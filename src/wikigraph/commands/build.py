@@ -357,7 +357,7 @@ def _build(
 ) -> int:
     from wikigraph.checks import Severity, run_checks
     from wikigraph.render import ViewOptions, build_helpers, build_page
-    from wikigraph.report import summary_line
+    from wikigraph.report import plural, summary_line
 
     # Forked now, while this process is small: they lay out, compute the statistics and
     # render previews while this one checks the vault (see wikigraph.background).
@@ -397,7 +397,7 @@ def _build(
     notices = [f"wikigraph: note: {notice}" for notice in built.notices]
     counts = built.view.config["counts"]
     assert isinstance(counts, dict)
-    drawn = f"{counts['notes']} notes, {counts['links']} linked pairs"
+    drawn = f"{plural(counts['notes'], 'note')}, {plural(counts['links'], 'linked pair')}"
     if not args.quiet:
         layout = (
             "layout from the cache"
