@@ -103,7 +103,9 @@ class Listing:
     and the mode of their target. Columns store and load far faster than a tuple per entry.
     """
 
-    __slots__ = ("app_config", "digest", "kinds", "links", "paths", "safe", "started_ns", "stats")
+    __slots__ = (
+        "_modes", "app_config", "digest", "kinds", "links", "paths", "safe", "started_ns", "stats",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -119,6 +121,7 @@ class Listing:
         self.kinds = kinds
         self.stats = stats
         self.links = links
+        self._modes: dict[str, int] | None = None
         self.app_config = app_config
         """The bytes of ``.obsidian/app.json``, or None when there is none."""
         self.safe = safe
@@ -169,10 +172,11 @@ class Listing:
         return None
 
     def _link_mode(self, path: str) -> int:
-        for link, _, mode in self.links:
-            if link == path:
-                return mode
-        return -1
+        """The mode of what the symlink at ``path`` points to (-1 when it leads nowhere)."""
+        modes = self._modes
+        if modes is None:
+            modes = self._modes = {link: mode for link, _, mode in self.links}
+        return modes.get(path, -1)
 
     def notes(self) -> dict[str, int]:
         """The index of every note entry, by path."""
