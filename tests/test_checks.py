@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import VAULTS
 from wikigraph.checks import (
@@ -14,6 +17,7 @@ from wikigraph.checks import (
     CheckResult,
     Diagnostic,
     Severity,
+    TypoIndex,
     baseline_json,
     edit_distance,
     enabled_checks,
@@ -504,3 +508,32 @@ def test_checks__documented_in_docs_checks_md() -> None:
         assert f"\n### `{code}`\n" in text, code
         on = "yes" if entry.enabled_by_default else "no"
         assert f"| [`{code}`](#{code}) | {entry.severity.value} | {on} |" in text, code
+
+
+
+def _typo_by_comparing_all(word: str, choices: list[str]) -> str | None:
+    """What :meth:`TypoIndex.find` means, the slow way: compare ``word`` with every name."""
+    limit = min(2, max(1, len(word) // 6))
+    mine = {word}
+    for _ in range(limit):
+        mine |= {w[:i] + w[i + 1 :] for w in mine for i in range(len(w))}
+    ranked = []
+    for choice in set(choices) - {word}:
+        theirs = {choice} | {choice[:i] + choice[i + 1 :] for i in range(len(choice))}
+        distance = edit_distance(word, choice, limit)
+        if mine.isdisjoint(theirs) or distance > limit:
+            continue
+        ranked.append((distance, -difflib.SequenceMatcher(None, word, choice).ratio(), choice))
+    ranked.sort()
+    if not ranked or (len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]):
+        return None
+    return ranked[0][2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text("abcé-/ ", min_size=1, max_size=14), max_size=40),
+    st.text("abcé-/ ", min_size=1, max_size=14),
+)
+def test_typo_index_gives_what_comparing_every_name_gives(choices: list[str], word: str) -> None:
+    assert TypoIndex(choices).find(word) == _typo_by_comparing_all(word, choices)

@@ -17,11 +17,13 @@ import hashlib
 import json
 import posixpath
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cached_property
+from itertools import repeat
 from pathlib import Path
 
 from wikigraph.config import Settings
@@ -508,20 +510,58 @@ class TypoIndex:
 
     Every name is stored with each one-character deletion of it; a word is looked up by its
     own deletions, and the few names found are compared with :func:`edit_distance`.
+
+    The deletions are kept as numbers in one sorted array, not as strings in a dict (a
+    50,000-note vault has millions of them): each number is a deletion's hash in its high
+    bits and the position of its name in the low bits. A name found through a hash is kept
+    only if one of its deletions really is one of the word's, so a hash collision never
+    adds a name.
     """
 
     def __init__(self, choices: Iterable[str]) -> None:
-        self._by_variant: dict[str, list[str]] = {}
-        for choice in sorted(set(choices)):
-            for variant in _deletions(choice, 1):
-                self._by_variant.setdefault(variant, []).append(choice)
+        import numpy as np
+
+        self._choices = sorted(set(choices))
+        self._shift = max(len(self._choices).bit_length(), 1)
+        self._mask = (1 << (63 - self._shift)) - 1
+        hashes = array("q")
+        owners = array("q")
+        for number, choice in enumerate(self._choices):
+            variants = _deletions(choice, 1)
+            hashes.extend(map(hash, variants))
+            owners.extend(repeat(number, len(variants)))
+        keys = np.frombuffer(hashes, dtype=np.int64) if hashes else np.zeros(0, np.int64)
+        keys &= self._mask
+        keys <<= self._shift
+        keys |= np.frombuffer(owners, dtype=np.int64) if owners else keys[:0]
+        del owners
+        keys.sort()
+        self._keys = keys
+
+    def _names_with(self, variants: set[str]) -> set[str]:
+        """The names one of whose one-character deletions (or themselves) is in ``variants``."""
+        import numpy as np
+
+        hashes = np.fromiter(map(hash, variants), dtype=np.int64, count=len(variants))
+        low = (hashes & self._mask) << self._shift
+        owner = (1 << self._shift) - 1
+        starts = np.searchsorted(self._keys, low, side="left")
+        ends = np.searchsorted(self._keys, low | owner, side="right")
+        numbers = {
+            key & owner
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
+            if start < end
+            for key in self._keys[start:end].tolist()
+        }
+        names = (self._choices[number] for number in numbers)
+        return {name for name in names if not variants.isdisjoint(_deletions(name, 1))}
 
     def find(self, word: str) -> str | None:
         """The name ``word`` most likely mistypes: at most one edit per six characters, and
         two in all. Among several, the fewest edits win, then the closest :mod:`difflib`
         ratio; None when two names are equally close."""
         limit = min(2, max(1, len(word) // 6))
-        found = {c for v in _deletions(word, limit) for c in self._by_variant.get(v, ())}
+        found = self._names_with(_deletions(word, limit))
         ranked = []
         for choice in found - {word}:
             distance = edit_distance(word, choice, limit)
