@@ -330,3 +330,42 @@ def test_build__state_covers_the_code_that_draws_the_page(
         after = build._view_code_digest()
         assert after != before, module
         before = after
+
+
+def _panels(page: Path) -> object:
+    match = re.search(
+        r'<script type="application/json" id="wg-data-panels">(.*?)</script>',
+        page.read_text(encoding="utf-8"),
+        re.S,
+    )
+    assert match is not None
+    return json.loads(match.group(1))
+
+
+def test_build__checks_through_the_check_state(
+    vault: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import wikigraph.checkstate
+
+    hows: list[str] = []
+    check = wikigraph.checkstate.check
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        report = check(*args, **kwargs)
+        hows.append(report.how)
+        return report
+
+    monkeypatch.setattr(wikigraph.checkstate, "check", recording)
+    out = tmp_path / "out"
+    assert main(["build", str(vault), "-o", str(out), "-q"]) == 0
+    assert main(["check", str(vault), "-q"]) == 1  # a broken link and a missing heading
+    assert hows == ["full", "stored"]  # the build stored the check's state
+    (vault / "Lonely.md").write_text("# Lonely\n\nNow links [[Nowhere]].\n", encoding="utf-8")
+    assert main(["build", str(vault), "-o", str(out), "-q"]) == 0
+    assert hows[-1] == "notes:1"  # only the edited note was checked again
+    fresh = tmp_path / "fresh"
+    assert main(["build", str(vault), "-o", str(fresh), "-q", "--no-cache"]) == 0
+    assert hows[-1] == "full"
+    panels = _panels(out / "graph.html")
+    assert panels == _panels(fresh / "graph.html")
+    assert "Nowhere" in json.dumps(panels)

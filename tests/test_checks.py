@@ -510,7 +510,6 @@ def test_checks__documented_in_docs_checks_md() -> None:
         assert f"| [`{code}`](#{code}) | {entry.severity.value} | {on} |" in text, code
 
 
-
 def _typo_by_comparing_all(word: str, choices: list[str]) -> str | None:
     """What :meth:`TypoIndex.find` means, the slow way: compare ``word`` with every name."""
     limit = min(2, max(1, len(word) // 6))
@@ -536,4 +535,6 @@ def _typo_by_comparing_all(word: str, choices: list[str]) -> str | None:
     st.text("abcé-/ ", min_size=1, max_size=14),
 )
 def test_typo_index_gives_what_comparing_every_name_gives(choices: list[str], word: str) -> None:
-    assert TypoIndex(choices).find(word) == _typo_by_comparing_all(word, choices)
+    expected = _typo_by_comparing_all(word, choices)
+    assert TypoIndex(choices).find(word) == expected
+    assert typo_of(word, choices) == expected

@@ -557,28 +557,45 @@ class TypoIndex:
         return {name for name in names if not variants.isdisjoint(_deletions(name, 1))}
 
     def find(self, word: str) -> str | None:
-        """The name ``word`` most likely mistypes: at most one edit per six characters, and
-        two in all. Among several, the fewest edits win, then the closest :mod:`difflib`
-        ratio; None when two names are equally close."""
-        limit = min(2, max(1, len(word) // 6))
-        found = self._names_with(_deletions(word, limit))
-        ranked = []
-        for choice in found - {word}:
-            distance = edit_distance(word, choice, limit)
-            if distance <= limit:
-                ratio = difflib.SequenceMatcher(None, word, choice).ratio()
-                ranked.append((distance, -ratio, choice))
-        if not ranked:
-            return None
-        ranked.sort()
-        if len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
-            return None  # two names are just as close: guessing could mislead
-        return ranked[0][2]
+        """The name ``word`` most likely mistypes (see :func:`typo_of`)."""
+        return _closest(word, self._names_with(_deletions(word, _typo_limit(word))))
+
+
+def _typo_limit(word: str) -> int:
+    return min(2, max(1, len(word) // 6))
+
+
+def _closest(word: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` closest to ``word`` within its edit limit; None when none is,
+    or when two are just as close."""
+    limit = _typo_limit(word)
+    ranked = []
+    for choice in set(names) - {word}:
+        distance = edit_distance(word, choice, limit)
+        if distance <= limit:
+            ratio = difflib.SequenceMatcher(None, word, choice).ratio()
+            ranked.append((distance, -ratio, choice))
+    if not ranked:
+        return None
+    ranked.sort()
+    if len(ranked) > 1 and ranked[0][:2] == ranked[1][:2]:
+        return None  # two names are just as close: guessing could mislead
+    return ranked[0][2]
 
 
 def typo_of(word: str, choices: Iterable[str]) -> str | None:
-    """The choice ``word`` most likely mistypes, if any (see :meth:`TypoIndex.find`)."""
-    return TypoIndex(choices).find(word)
+    """The choice ``word`` most likely mistypes, if any.
+
+    At most one edit per six characters and two in all, where the word without up to that
+    many characters is also the name without at most one. Among several, the fewest edits
+    win, then the closest :mod:`difflib` ratio; None when two names are equally close.
+    A few choices (a note's headings) are compared one by one; many go through a
+    :class:`TypoIndex`, which finds the same.
+    """
+    limit = _typo_limit(word)
+    mine = _deletions(word, limit)
+    near = (c for c in choices if abs(len(c) - len(word)) <= limit)
+    return _closest(word, (c for c in near if not mine.isdisjoint(_deletions(c, 1))))
 
 
 class _Suggester:

@@ -368,7 +368,7 @@ class Report:
     """A finished check: the report's text, the summary line, the exit code, and how the
     check was done (``stored``, ``notes:N`` for N notes checked again, or ``full``)."""
 
-    __slots__ = ("_text", "data", "exit_code", "how", "summary")
+    __slots__ = ("_text", "data", "exit_code", "how", "result", "summary")
 
     def __init__(
         self,
@@ -385,6 +385,8 @@ class Report:
         self.summary = summary
         self.exit_code = exit_code
         self.how = how
+        self.result: CheckResult | None = None
+        """The findings, when the check had them at hand or was asked for them."""
 
     @property
     def text(self) -> str:
@@ -735,11 +737,14 @@ def _blocks_of(surface: bytes) -> tuple[Block, ...]:
 # --- checking -------------------------------------------------------------------------
 
 
-def check(settings: Settings, shown: Shown, load: Callable[[], Vault]) -> Report:
+def check(
+    settings: Settings, shown: Shown, load: Callable[[], Vault], *, with_result: bool = False
+) -> Report:
     """Check the vault of ``settings`` as cheaply as the stored state allows.
 
     ``load`` loads the whole vault (with progress and the parse cache) when it must be
-    checked in full.
+    checked in full. With ``with_result``, the report's :attr:`Report.result` holds the
+    findings also when the stored report is replayed.
 
     Raises:
         WikigraphError: the settings are invalid or the vault cannot be read, as loading
@@ -758,6 +763,9 @@ def check(settings: Settings, shown: Shown, load: Callable[[], Vault]) -> Report
         report = _unchanged(stored, listing, shown, root)
         if report is None:
             report = _changed(stored, listing, settings, shown, root)
+        if report is not None and with_result and report.result is None:
+            # A stored rendering: the stored findings are this check's findings.
+            report.result = _ReportRecord.decode(stored.section("report")).result()
     except StateError:
         report = None
     finally:
@@ -775,7 +783,9 @@ def render(result: CheckResult, shown: Shown, how: str) -> Report:
         vault=shown.vault, base=shown.base, fail_level=fail_level, color=shown.color
     )
     text = format_report(result, shown.format, options)
-    return Report(text, summary_line(result), result.exit_code(fail_level), how)
+    report = Report(text, summary_line(result), result.exit_code(fail_level), how)
+    report.result = result
+    return report
 
 
 def _racy(listing: Listing, digest_of: Callable[[str], bytes | None]) -> tuple[Any, ...]:

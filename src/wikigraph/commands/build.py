@@ -355,7 +355,9 @@ def _build(
     vault_root: Path,
     state: BuildState | None,
 ) -> int:
-    from wikigraph.checks import Severity, run_checks
+    from wikigraph.checks import Severity
+    from wikigraph.checkstate import check
+    from wikigraph.commands.check import shown_as
     from wikigraph.render import ViewOptions, build_helpers, build_page
     from wikigraph.report import plural, summary_line
 
@@ -372,9 +374,17 @@ def _build(
     results: list[CheckResult] = []
 
     def findings(checked: Vault = vault) -> tuple[Mapping[str, list[PageProblem]], str]:
-        result = run_checks(checked, settings)
-        results.append(result)
-        return _page_problems(result.diagnostics), summary_line(result)
+        # Through the check state: after an edit, only the changed notes are checked again,
+        # and a later `wikigraph check` finds its report already stored.
+        report = check(
+            checked.settings,
+            shown_as(args, checked.settings, "text", color=False),
+            lambda: checked,
+            with_result=True,
+        )
+        assert report.result is not None
+        results.append(report.result)
+        return _page_problems(report.result.diagnostics), report.summary
 
     options = ViewOptions(
         title=args.title,

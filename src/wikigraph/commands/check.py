@@ -28,6 +28,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
+    from wikigraph.checkstate import Shown
     from wikigraph.vault import Vault
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
@@ -178,6 +179,20 @@ def _shown_root(root: Path, args: argparse.Namespace) -> str:
     return "" if text == "." else text
 
 
+def shown_as(args: argparse.Namespace, settings: Settings, format: str, color: bool) -> Shown:
+    """How a report of the vault named by ``args`` and ``settings`` is shown in ``format``."""
+    from wikigraph.checkstate import Shown
+
+    root = Path(settings.vault) if settings.vault is not None else Path()
+    return Shown(
+        format=format,
+        vault=_shown_root(root, args),
+        base=_base(root),
+        fail_level=settings.fail_level,
+        color=color,
+    )
+
+
 def _use_color(output: Path | None) -> bool:
     if output is not None or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
@@ -226,16 +241,10 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.update_baseline:
         return _update_baseline(args, settings, vault_from_args(args, settings))
-    from wikigraph.checkstate import Shown, check
+    from wikigraph.checkstate import check
 
-    root = Path(settings.vault) if settings.vault is not None else Path()
-    shown = Shown(
-        format=args.format,
-        vault=_shown_root(root, args),
-        base=_base(root),
-        fail_level=settings.fail_level,
-        color=args.format == "text" and _use_color(args.output),
-    )
+    color = args.format == "text" and _use_color(args.output)
+    shown = shown_as(args, settings, args.format, color)
     report = check(settings, shown, lambda: vault_from_args(args, settings))
     if report.data is None or args.output is not None or not _write_utf8(report.data):
         write_text(report.text, args.output)
