@@ -6,6 +6,7 @@ import io
 import multiprocessing
 import os
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,22 @@ def test_cache__warm_run_reads_nothing(vault: Path, tmp_path: Path, trusted: Non
     assert (warm.load_stats.read, warm.load_stats.parsed, warm.load_stats.resolved) == (0, 0, 0)
     assert warm.notes == reference(vault).notes
     assert warm.links == reference(vault).links
+
+
+def test_cache__a_load_without_previews_still_caches_them(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    full = reference(vault)
+    settings = Settings(cache_dir=tmp_path / "c")
+    lean = load_vault(vault, settings=settings, previews=False)
+    assert all(not note.excerpt and not note.properties for note in lean.notes)
+    expected = [replace(note, excerpt="", properties={}) for note in full.notes]
+    assert list(lean.notes) == expected
+    assert lean.links == full.links
+    warm = load_vault(vault, settings=settings)
+    assert warm.load_stats.parsed == 0
+    assert warm.notes == full.notes  # the cache kept what the lean load left out
+    assert any(note.excerpt for note in warm.notes) and any(n.properties for n in warm.notes)
 
 
 def test_cache__touched_file_is_read_but_not_parsed(

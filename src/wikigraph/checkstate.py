@@ -896,15 +896,13 @@ def _full(
     vault = load()
     checker = Checker(settings, lambda: vault)
     memo: dict[str, dict[Identity, list[FindingRecord]]] = {}
-    fine: dict[str, list[bytes]] = {}
 
     def remember(resolved: Any, found: list[_Finding]) -> None:
-        link = resolved.link
-        identity = link_identity(link)
         if found:
-            memo.setdefault(link.source, {})[identity] = [_finding_record(f) for f in found]
-        else:
-            fine.setdefault(link.source, []).append(identity_digest(identity))
+            link = resolved.link
+            memo.setdefault(link.source, {})[link_identity(link)] = [
+                _finding_record(f) for f in found
+            ]
 
     findings = checker.findings(remember if path is not None else None)
     diagnostics, hidden = checker.settle(findings, vault.note_by_path)
@@ -912,7 +910,7 @@ def _full(
     result = checker.result(diagnostics, hidden)
     report = render(result, shown, "full")
     if path is not None and listing is not None and _listed_as_scanned(listing, vault):
-        _store_full(path, listing, vault, checker, memo, fine, result, hidden, shown, report)
+        _store_full(path, listing, vault, checker, memo, result, hidden, shown, report)
     return report
 
 
@@ -946,7 +944,6 @@ def _store_full(
     vault: Vault,
     checker: Checker,
     memo: Mapping[str, Mapping[Identity, Sequence[FindingRecord]]],
-    fine: Mapping[str, Sequence[bytes]],
     result: CheckResult,
     hidden: Mapping[str, Sequence[int]],
     shown: Shown,
@@ -966,20 +963,40 @@ def _store_full(
         for found in targets.values():
             for target in found:
                 incoming[target] = incoming.get(target, 0) + 1
+    # Each section is encoded as soon as it is made, and what it was made from let go: on
+    # a large vault these are tens of megabytes each.
+    sections = {"entries": listing.encode()}
     notes: dict[str, bytes] = {}
-    surfaces: dict[str, bytes] = {}
     for note in vault.notes:
         digests = vault.note_digests.get(note.path)
         if digests is None:
             return  # not loaded by load_vault: nothing to store
         out = None
-        if incoming is not None and note.path not in excluded:
-            out = targets.get(note.path, set())
-        record = _NoteRecord.of(
-            note, digests[0], digests[1], memo.get(note.path, {}), fine.get(note.path, ()), out
-        )
+        reported = memo.get(note.path, {})
+        fine: Iterable[bytes] = ()
+        if note.path not in excluded:
+            if incoming is not None:
+                out = targets.get(note.path, set())
+            # Every link of a checked note was checked: those without findings are fine.
+            identities = (link_identity(link) for link in note.links)
+            fine = (identity_digest(i) for i in identities if i not in reported)
+        record = _NoteRecord.of(note, digests[0], digests[1], reported, fine, out)
         notes[note.path] = record.encode()
-        surfaces[note.path] = _surface_record(note)
+    sections["notes"] = _dump(notes)
+    del notes
+    sections["surface"] = _dump({note.path: _surface_record(note) for note in vault.notes})
+    index = vault.index
+    index_value = (
+        dict(index.by_name),
+        dict(index.keys),
+        index.folders,
+        dict(index.aliases),
+        index.notes,
+        vault.excluded,
+        vault.folders,
+    )
+    sections["index"] = _dump(index_value)
+    del index_value
     by_path: dict[str, list[tuple[Any, ...]]] = {}
     for d in result.diagnostics:
         by_path.setdefault(d.path, []).append(_diagnostic_record(d))
@@ -992,23 +1009,7 @@ def _store_full(
         checks,
         incoming,
     )
-    index = vault.index
-    index_value = (
-        dict(index.by_name),
-        dict(index.keys),
-        index.folders,
-        dict(index.aliases),
-        index.notes,
-        vault.excluded,
-        vault.folders,
-    )
-    sections = {
-        "entries": listing.encode(),
-        "notes": _dump(notes),
-        "surface": _dump(surfaces),
-        "index": _dump(index_value),
-        "report": stored.encode(),
-    }
+    sections["report"] = stored.encode()
     header = {
         "key": path.name[len("check-") : -len(".state")],
         "listing": listing.digest,

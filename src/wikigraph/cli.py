@@ -94,8 +94,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def vault_from_args(args: argparse.Namespace, settings: Settings | None = None) -> Vault:
-    """Load the vault named on the command line (or in the settings)."""
+def vault_from_args(
+    args: argparse.Namespace, settings: Settings | None = None, *, previews: bool = True
+) -> Vault:
+    """Load the vault named on the command line (or in the settings); ``previews`` as
+    :func:`wikigraph.load_vault` has it."""
     from wikigraph.progress import load_progress
     from wikigraph.vault import load_vault
 
@@ -107,7 +110,9 @@ def vault_from_args(args: argparse.Namespace, settings: Settings | None = None) 
     gc.disable()
     try:
         with load_progress() as progress:
-            vault = load_vault(settings.vault, settings=settings, progress=progress)
+            vault = load_vault(
+                settings.vault, settings=settings, progress=progress, previews=previews
+            )
         gc.freeze()
     finally:
         if enabled:

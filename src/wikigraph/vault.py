@@ -29,7 +29,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -313,12 +313,19 @@ def _store(
     cache.write(updates, gone, time.time_ns())
 
 
+def _without_previews(note: Note) -> Note:
+    if not note.excerpt and not note.properties:
+        return note
+    return replace(note, excerpt="", properties={})
+
+
 def load_vault(
     path: str | os.PathLike[str] | None = None,
     *,
     settings: Settings | None = None,
     progress: LoadProgress | None = None,
     jobs: int | None = None,
+    previews: bool = True,
 ) -> Vault:
     """Read the vault at ``path`` and resolve every link.
 
@@ -329,6 +336,9 @@ def load_vault(
         progress: called with ``(stage, done, total)`` while notes are parsed and resolved.
         jobs: how many processes parse notes; by default all cores when there is enough
             to parse, else one.
+        previews: False leaves each note's ``excerpt`` and ``properties`` empty, which only
+            the graph view shows (checks never read them): a large vault then takes
+            less memory. The parse cache keeps them either way.
 
     Raises:
         VaultError: the folder does not exist or cannot be read.
@@ -363,6 +373,9 @@ def load_vault(
         _resolve(loaded, source, index_key, settings, progress, counts)
         if cache is not None:
             _store(cache, loaded, stored, parts, index_key)
+        if not previews:
+            notes = tuple(_without_previews(note) for note in notes)
+            source.notes = notes
     # Notes come sorted by path and each note's resolutions by (line, column), as
     # resolve_links gives them, so this is already (source, line, column) order.
     links = [resolved for item in loaded if item.resolved is not None for resolved in item.resolved]

@@ -245,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
 
     color = args.format == "text" and _use_color(args.output)
     shown = shown_as(args, settings, args.format, color)
-    report = check(settings, shown, lambda: vault_from_args(args, settings))
+    report = check(settings, shown, lambda: vault_from_args(args, settings, previews=False))
     if report.data is None or args.output is not None or not _write_utf8(report.data):
         write_text(report.text, args.output)
     if not args.quiet:
