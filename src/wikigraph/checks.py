@@ -1217,6 +1217,10 @@ class Checker:
         """Finds the "did you mean" of broken links, headings and blocks."""
         return _Suggester(self.vault)
 
+    def forget_suggestions(self) -> None:
+        """Let the suggestions' indexes go (they are made again if a finding needs one)."""
+        self.__dict__.pop("suggest", None)
+
     @property
     def graph(self) -> bool:
         """Whether a check that depends on every link of the vault (the graph) is on."""

@@ -905,6 +905,7 @@ def _full(
             ]
 
     findings = checker.findings(remember if path is not None else None)
+    checker.forget_suggestions()  # a large vault's name indexes: not needed to store
     diagnostics, hidden = checker.settle(findings, vault.note_by_path)
     del findings
     result = checker.result(diagnostics, hidden)
