@@ -35,6 +35,7 @@ from wikigraph.model import (
     LinkKind,
     LinkStatus,
     Note,
+    Problem,
     ResolvedLink,
     SubpathKind,
     Unresolved,
@@ -1038,19 +1039,17 @@ def _ambiguous_message(resolved: ResolvedLink) -> str:
     )
 
 
+def _problem_finding(path: str, problem: Problem) -> _Finding:
+    line, column = problem.line, problem.column
+    return _Finding(
+        path, line, column, line, column, problem.code, problem.message, severity=problem.severity
+    )
+
+
 def note_problem_findings(note: Note) -> Iterator[_Finding]:
     """The problems the parse found in a note, as findings."""
     for problem in note.problems:
-        yield _Finding(
-            note.path,
-            problem.line,
-            problem.column,
-            problem.line,
-            problem.column,
-            problem.code,
-            problem.message,
-            severity=problem.severity,
-        )
+        yield _problem_finding(note.path, problem)
 
 
 def _scan_problem_findings(vault: Vault) -> Iterator[_Finding]:
@@ -1059,16 +1058,7 @@ def _scan_problem_findings(vault: Vault) -> Iterator[_Finding]:
         if path != ".obsidian/app.json" and rules.matches(path):
             continue
         for problem in problems:
-            yield _Finding(
-                path,
-                problem.line,
-                problem.column,
-                problem.line,
-                problem.column,
-                problem.code,
-                problem.message,
-                severity=problem.severity,
-            )
+            yield _problem_finding(path, problem)
 
 
 def _exclude_rules(vault: Vault) -> ExcludeRules:

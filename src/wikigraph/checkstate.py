@@ -1183,6 +1183,7 @@ class _Changed:
     def vault(self, parsed: Mapping[str, Note], index: VaultIndex) -> Vault:
         """The vault as far as suggestions see it: every file, folder and note surface."""
         from wikigraph.model import Note, VaultFile
+        from wikigraph.parse import note_title
         from wikigraph.vault import Vault
 
         _, keys, _, _, notes, excluded, folders = self.stored_index()
@@ -1193,10 +1194,9 @@ class _Changed:
         for path, surface in self.surfaces().items():
             note = parsed.get(path)
             if note is None:
-                name = path.rsplit("/", 1)[-1]
                 note = Note(
                     path=path,
-                    title=name[:-3] if name.lower().endswith(".md") else name,
+                    title=note_title(path),
                     properties={},
                     aliases=tuple(_load(surface)[0]),
                     tags=(),

@@ -236,7 +236,8 @@ def decode_note(data: bytes) -> tuple[str | None, list[Problem]]:
         return data.decode("utf-8", "replace"), problems
 
 
-def _title(path: str) -> str:
+def note_title(path: str) -> str:
+    """A note's title: its file name without ``.md``."""
     name = path.rsplit("/", 1)[-1]
     return name[:-3] if name.lower().endswith(".md") else name
 
@@ -245,7 +246,7 @@ def unparsed_note(path: str, problems: Sequence[Problem]) -> Note:
     """A note that could not be read: no content, only its problems."""
     return Note(
         path=path,
-        title=_title(path),
+        title=note_title(path),
         properties={},
         aliases=(),
         tags=(),
@@ -335,7 +336,7 @@ class NoteParser:
         body = "\n".join(source.lines[body_start:]).strip()
         return Note(
             path=path,
-            title=_title(path),
+            title=note_title(path),
             properties=properties,
             aliases=aliases,
             tags=tuple(dict.fromkeys(tags)),
