@@ -33,6 +33,7 @@ vault is then checked in full. Nothing here raises for a problem with the state.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import marshal
 import os
@@ -292,6 +293,7 @@ CHECK_SOURCES = (
 not among them); ``tests/test_checkstate.py`` checks that a check imports no other."""
 
 
+@functools.cache  # the code does not change while a command runs
 def code_digest() -> bytes:
     """A digest of the code that decides what a check reports, of the Python version and of
     the parsing libraries: when any changes, a stored report may not be what this code
