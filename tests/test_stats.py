@@ -405,19 +405,25 @@ weighted = st.lists(
 )
 
 
+def _weighted_graph(size: int, pairs: list[tuple[int, int, int]]) -> nx.Graph[int]:
+    """Nodes 0..size-1; the weights of repeated pairs add up, as louvain() adds them."""
+    graph: nx.Graph[int] = nx.Graph()
+    graph.add_nodes_from(range(size))
+    for u, v, w in pairs:
+        if graph.has_edge(u, v):
+            graph.edges[u, v]["weight"] += w
+        else:
+            graph.add_edge(u, v, weight=w)
+    return graph
+
+
 @given(weighted, st.integers(0, 3))
 @settings(max_examples=300, deadline=None)
 def test_louvain__gives_exactly_what_networkx_gives(
     triples: list[tuple[int, int, int]], seed: int
 ) -> None:
     pairs = sorted((u, v, w) for u, v, w in triples if u != v)
-    graph: nx.Graph[int] = nx.Graph()
-    graph.add_nodes_from(range(25))
-    for u, v, w in pairs:
-        if graph.has_edge(u, v):
-            graph.edges[u, v]["weight"] += w
-        else:
-            graph.add_edge(u, v, weight=w)
+    graph = _weighted_graph(25, pairs)
     expected = nx.community.louvain_communities(graph, weight="weight", seed=seed)
     found = louvain(25, pairs, seed=seed)
     assert sorted(found) == sorted(sorted(group) for group in expected)
@@ -433,13 +439,7 @@ def test_louvain__on_a_generated_vault_matches_networkx() -> None:
             if u != v:
                 triples.append((u, v, rng.randint(1, 3)))
     pairs = sorted(triples)
-    graph: nx.Graph[int] = nx.Graph()
-    graph.add_nodes_from(range(600))
-    for u, v, w in pairs:
-        if graph.has_edge(u, v):
-            graph.edges[u, v]["weight"] += w
-        else:
-            graph.add_edge(u, v, weight=w)
+    graph = _weighted_graph(600, pairs)
     for seed in (0, 1):
         expected = nx.community.louvain_communities(graph, weight="weight", seed=seed)
         assert sorted(louvain(600, pairs, seed=seed)) == sorted(sorted(g) for g in expected)
