@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from wikigraph.config import Settings
+from wikigraph.paths import is_inside
 
 ENV_VAR = "WIKIGRAPH_CACHE_DIR"
 
@@ -43,6 +44,4 @@ def vault_cache_dir(settings: Settings, vault_root: Path) -> Path | None:
 def is_inside_vault(folder: Path, vault_root: Path) -> bool:
     """Whether ``folder`` is the vault's folder or inside it (symlinks followed), where
     wikigraph never writes."""
-    from wikigraph.scan import is_inside
-
     return is_inside(os.path.realpath(folder), os.path.realpath(vault_root))

@@ -201,6 +201,7 @@ def list_vault(root: str) -> Listing:
     none = (0, 0, 0, 0)
     safe = True
     is_file, is_folder = stat.S_ISREG, stat.S_ISDIR
+    note_suffixes = (".md", ".MD", ".Md", ".mD")  # one call, where slicing and lowering take three
     pending = [(root, "")]
     while pending:
         folder, rel = pending.pop()
@@ -220,7 +221,7 @@ def list_vault(root: str) -> Listing:
                     continue
                 path = prefix + name
                 try:
-                    if name[-3:].lower() == ".md":  # most entries: one stat says it all
+                    if name.endswith(note_suffixes):  # most entries: one stat says it all
                         info = entry.stat(follow_symlinks=False)
                         if is_file(info.st_mode):
                             add_path(path)
@@ -286,8 +287,8 @@ def _file_bytes(path: str) -> bytes:
 CHECK_SOURCES = (
     "__init__.py", "cache.py", "cachedir.py", "checks.py", "checkstate.py", "cli.py",
     "config.py", "errors.py", "listing.py", "model.py", "parallel.py", "parse.py",
-    "progress.py", "properties.py", "report.py", "resolve.py", "scan.py", "syntax.py",
-    "vault.py", "commands/__init__.py", "commands/check.py",
+    "paths.py", "progress.py", "properties.py", "report.py", "resolve.py", "scan.py",
+    "syntax.py", "vault.py", "commands/__init__.py", "commands/check.py",
 )  # fmt: skip
 """The modules whose code decides what ``wikigraph check`` reports (the graph view's are
 not among them); ``tests/test_checkstate.py`` checks that a check imports no other."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from wikigraph.errors import VaultError
 from wikigraph.model import Problem, ScanResult, VaultFile
+from wikigraph.paths import is_inside
 
 OBSIDIAN_APP_CONFIG = ".obsidian/app.json"
 
@@ -80,11 +81,6 @@ def read_obsidian_excludes(root: Path) -> tuple[ExcludeRules, tuple[Problem, ...
         else:
             prefixes.append(entry)
     return ExcludeRules(prefixes=tuple(prefixes), patterns=tuple(patterns)), tuple(problems)
-
-
-def is_inside(path: str, root: str) -> bool:
-    """Whether the real path ``path`` is ``root`` or below it."""
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 class _Walker:
