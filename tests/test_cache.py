@@ -66,6 +66,26 @@ def test_cache__codec_round_trips_every_note_and_link(vault: Path) -> None:
     assert heading == Heading("Goals", 2, 1)
 
 
+def test_cache__links_to_one_note_share_their_strings(tmp_path: Path) -> None:
+    # Parsed in worker processes (a large vault's cold run) or read back from the cache:
+    # every link to the same note holds the same target and source-text objects, one copy
+    # in memory however many notes link to it.
+    root = tmp_path / "vault"
+    root.mkdir()
+    for number in range(40):
+        (root / f"n{number}.md").write_text(f"[[Hub]] and [[Hub#Part|part]] {number}\n" * 200)
+    (root / "Hub.md").write_text("# Part\n")
+    for run in ("workers", "cache"):
+        loaded = load_vault(root, settings=Settings(cache_dir=tmp_path / "c"), jobs=2)
+        stats = loaded.load_stats
+        assert (stats.workers, stats.parsed) == ((2, 41) if run == "workers" else (2, 0))
+        links = [link for note in loaded.notes for link in note.links]
+        assert len(links) == 40 * 400
+        for field in ("path", "raw", "subpath", "display"):
+            values = [getattr(link, field) for link in links if getattr(link, field)]
+            assert len({id(value) for value in values}) == len(set(values)), (run, field)
+
+
 def test_cache__warm_run_reads_nothing(vault: Path, tmp_path: Path, trusted: None) -> None:
     cold = load(vault, tmp_path / "c")
     assert cold.load_stats.parsed == 3

@@ -153,14 +153,15 @@ def _builder(
 
 
 SHARED = {
-    "Link": frozenset({"path", "subpath", "property"}),
+    "Link": frozenset({"raw", "path", "subpath", "property", "display"}),
     "ResolvedLink": frozenset({"target", "candidates", "alias_of"}),
     "Heading": frozenset({"text"}),
     "Note": frozenset({"tags", "aliases", "properties"}),
 }
-"""Fields whose strings repeat across notes (link targets, heading names, tags, property
-keys). They are stored interned, which makes :mod:`marshal` load every occurrence, in
-every row, as one shared string: about a quarter less memory for a loaded vault."""
+"""Fields whose strings repeat across notes (link targets and texts, heading names, tags,
+property keys). They are stored interned, which makes :mod:`marshal` load every
+occurrence, in every row, as one shared string: about a quarter less memory for a loaded
+vault. Worker processes send their notes in the same form (see :mod:`wikigraph.parallel`)."""
 SHARED_VALUE_CHARS = 64
 """Property values longer than this are unlikely to repeat and are not interned."""
 

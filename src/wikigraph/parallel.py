@@ -4,8 +4,10 @@ Takes the vault root and a list of :class:`Task` (a note path, its size, and the
 had when last parsed, if known); returns, per task, the digest of the bytes read and the
 parsed :class:`~wikigraph.model.Note` (or None when the digest was the known one, so the
 cached note still holds). Each file is read once, by whichever process parses it; results
-travel back as plain lists (see :mod:`wikigraph.cache`), which is several times cheaper
-than pickling the dataclasses.
+travel back as plain lists (see :mod:`wikigraph.cache`) in :mod:`marshal` bytes, which is
+several times cheaper than pickling the dataclasses and keeps the strings the codec
+interned shared: every link to one note holds the same target string, in whichever worker
+it was parsed.
 
 Small batches stay in this process: starting workers costs tens of milliseconds, and
 parsing runs at a few megabytes per second per core. Worker processes are forked where
@@ -15,6 +17,7 @@ already built; elsewhere they are spawned.
 
 from __future__ import annotations
 
+import marshal
 import os
 import sys
 import threading
@@ -120,7 +123,9 @@ def _start_worker(options: Options) -> None:
         _worker = _Reader(options)
 
 
-def _run_batch(tasks: Sequence[Task]) -> list[tuple[str, bytes | None, list[object] | None]]:
+def _run_batch(tasks: Sequence[Task]) -> bytes:
+    """Parse ``tasks``; the results as :mod:`marshal` bytes of ``(path, digest, encoded
+    note)`` items (marshal loads interned strings interned again; pickle does not)."""
     from wikigraph.cache import NOTE_CODEC
 
     assert _worker is not None
@@ -128,7 +133,7 @@ def _run_batch(tasks: Sequence[Task]) -> list[tuple[str, bytes | None, list[obje
     for task in tasks:
         path, digest, note = _worker.run(task)
         out.append((path, digest, NOTE_CODEC.encode(note) if note is not None else None))
-    return out
+    return marshal.dumps(out)
 
 
 def _batches(tasks: Sequence[Task]) -> list[list[Task]]:
@@ -203,7 +208,8 @@ def _read_in_workers(
         _start_worker(options)  # built once here, inherited by every worker
     pool = context.Pool(workers, initializer=_start_worker, initargs=(options,))
     try:
-        for batch in pool.imap_unordered(_run_batch, _batches(tasks)):
+        for data in pool.imap_unordered(_run_batch, _batches(tasks)):
+            batch = marshal.loads(data)
             for path, digest, encoded in batch:
                 yield path, digest, NOTE_CODEC.decode(encoded) if encoded is not None else None
             if progress is not None:
