@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -50,3 +51,33 @@ def test_check_imports_only_the_modules_its_state_key_covers(
 def test_every_listed_source_exists() -> None:
     for name in CHECK_SOURCES:
         assert (SOURCE / name).is_file(), name
+
+
+_WARM_PROBE = """
+import sys
+from wikigraph.cli import main
+code = main(sys.argv[1:])
+print(repr([code, sorted(sys.modules)]), file=sys.stderr)
+"""
+
+
+def test_a_check_with_nothing_to_do_imports_only_what_it_needs(
+    fixture_vault: Path, tmp_path: Path
+) -> None:
+    # A check whose stored report still holds lists the vault and prints that report:
+    # it needs neither the parser, the scan and the data model, nor the costly standard
+    # modules that only they use (dataclasses alone is a tenth of such a run).
+    vault = fixture_vault("rules")
+    command = [sys.executable, "-c", _WARM_PROBE, "check", str(vault), "--cache-dir",
+               str(tmp_path / "cache")]  # fmt: skip
+    first = subprocess.run(command, capture_output=True, text=True, check=False)
+    second = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert second.stdout == first.stdout
+    code, names = ast.literal_eval(second.stderr.strip().splitlines()[-1])
+    assert code in (0, 1), second.stderr
+    unneeded = {
+        "dataclasses", "inspect", "json", "markdown_it", "yaml", "frontmatter",
+        "wikigraph.model", "wikigraph.scan", "wikigraph.parse", "wikigraph.checks",
+        "wikigraph.vault",
+    }  # fmt: skip
+    assert not unneeded & set(names), sorted(unneeded & set(names))

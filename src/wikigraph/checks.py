@@ -20,7 +20,7 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 from itertools import repeat
@@ -1389,4 +1389,4 @@ def read_baseline(path: Path) -> frozenset[str]:
 
 def without_baseline(settings: Settings) -> Settings:
     """``settings`` with no baseline, to collect every finding for ``--update-baseline``."""
-    return replace(settings, baseline=None)
+    return settings.with_overrides(baseline=None)

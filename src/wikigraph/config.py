@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 from wikigraph.errors import ConfigError
 
@@ -21,9 +22,13 @@ DEFAULT_VAULT = Path("notes")
 """The vault when neither the command line nor the configuration names one."""
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Every option, with its default. Paths are absolute once loaded from a file."""
+class Settings(NamedTuple):
+    """Every option, with its default. Paths are absolute once loaded from a file.
+
+    Immutable like the pipeline's frozen dataclasses, but a named tuple: every command
+    loads the settings, and importing :mod:`dataclasses` (which imports :mod:`inspect`
+    and :mod:`ast`) would cost a check with nothing to do about a tenth of its time.
+    """
 
     vault: Path | None = None
     exclude: tuple[str, ...] = ()
@@ -35,7 +40,7 @@ class Settings:
     fail_level: str = "error"
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    severity: Mapping[str, str] = field(default_factory=dict)
+    severity: Mapping[str, str] = MappingProxyType({})
     """Per-check severity: ``error``, ``warning``, ``info`` or ``off``."""
     baseline: Path | None = None
     cache_dir: Path | None = None
@@ -46,7 +51,7 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         """Return a copy with the given fields replaced (used for command-line options)."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return self._replace(**changes)  # type: ignore[arg-type]
 
 
 def _size(value: object) -> int:
@@ -172,7 +177,7 @@ def load_config_file(path: Path) -> Settings:
     if not isinstance(table, dict):
         raise ConfigError(f"{origin}: must be a table")
     settings = settings_from_table(table, base=path.parent.resolve(), origin=origin)
-    return replace(settings, config_file=path.resolve())
+    return settings._replace(config_file=path.resolve())
 
 
 def find_config_file(start: Path) -> Path | None:
