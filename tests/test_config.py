@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 import re
 from pathlib import Path
 
@@ -14,6 +16,23 @@ from wikigraph.errors import ConfigError
 
 def test_config__defaults_without_a_file(tmp_path: Path) -> None:
     assert load_settings(tmp_path) == Settings()
+
+
+def test_config__settings_are_immutable_and_copy_and_pickle(tmp_path: Path) -> None:
+    default = Settings()
+    with pytest.raises(AttributeError):
+        default.vault = tmp_path  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        default.severity["orphan-note"] = "off"  # type: ignore[index]
+    assert Settings().severity == {}
+    configured = Settings(vault=tmp_path, exclude=("a/**",), severity={"orphan-note": "off"})
+    for settings in (default, configured):
+        assert pickle.loads(pickle.dumps(settings)) == settings
+        assert copy.deepcopy(settings) == settings
+    changed = configured.with_overrides(no_cache=True)
+    assert (changed.no_cache, changed.vault, configured.no_cache) == (True, tmp_path, False)
+    with pytest.raises(ValueError):
+        configured.with_overrides(colour="red")
 
 
 def test_config__pyproject_found_walking_up(tmp_path: Path) -> None:

@@ -53,6 +53,12 @@ class Settings(NamedTuple):
         """Return a copy with the given fields replaced (used for command-line options)."""
         return self._replace(**changes)  # type: ignore[arg-type]
 
+    def __reduce__(self) -> tuple[type[Settings], tuple[object, ...]]:
+        # pickle and copy cannot store the read-only default severity table; a copy gets a
+        # plain dict with the same (no) entries.
+        values = (dict(v) if isinstance(v, MappingProxyType) else v for v in self)
+        return (Settings, tuple(values))
+
 
 def _size(value: object) -> int:
     if isinstance(value, bool):
