@@ -6,11 +6,12 @@ import ast
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from wikigraph.checkstate import CHECK_SOURCES
+from wikigraph.checkstate import CHECK_SOURCES, Section, StateFile, write_state
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "wikigraph"
 
@@ -81,3 +82,44 @@ def test_a_check_with_nothing_to_do_imports_only_what_it_needs(
         "wikigraph.vault",
     }  # fmt: skip
     assert not unneeded & set(names), sorted(unneeded & set(names))
+
+
+def test_state_file__sections_are_made_one_at_a_time_and_read_back(tmp_path: Path) -> None:
+    made: list[str] = []
+
+    def section(name: str, data: bytes) -> Callable[[], bytes]:
+        def make() -> bytes:
+            made.append(name)
+            return data
+
+        return make
+
+    path = tmp_path / "check-k.state"
+    sections: dict[str, Section] = {
+        "a": section("a", b"first"),
+        "b": b"",
+        "c": section("c", b"third" * 1000),
+    }
+    write_state(path, {"key": "k", "renders": {}}, sections)
+    assert made == ["a", "c"]
+    stored = StateFile.open(path, "k")
+    assert stored is not None
+    try:
+        assert stored.sections() == {"a": b"first", "b": b"", "c": b"third" * 1000}
+        assert StateFile.open(path, "other key") is None
+    finally:
+        stored.close()
+
+
+def test_state_file__a_section_that_fails_leaves_the_old_state(tmp_path: Path) -> None:
+    path = tmp_path / "check-k.state"
+    write_state(path, {"key": "k", "renders": {}}, {"a": b"old"})
+    before = path.read_bytes()
+
+    def broken() -> bytes:
+        raise RuntimeError("no section")
+
+    with pytest.raises(RuntimeError):
+        write_state(path, {"key": "k", "renders": {}}, {"a": b"new", "b": broken})
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["check-k.state"]

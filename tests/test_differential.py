@@ -521,9 +521,20 @@ def test_check_state__graph_checks(runs: CheckRuns) -> None:
 def test_check_state__damaged_or_foreign_state_is_ignored(runs: CheckRuns) -> None:
     (state,) = runs.cache.rglob("check-*.state")
     data = state.read_bytes()
-    for damaged in (data[: len(data) // 2], data[:100] + b"x" * 50 + data[150:], b"junk"):
+    in_header = data[:-80] + b"x" * 50 + data[-30:]  # the header comes last
+    for damaged in (data[: len(data) // 2], in_header, b"x" + data[1:], b"junk"):
         state.write_bytes(damaged)
         assert runs.same_as_plain() in ("full", "stored")
+    # A damaged section is noticed when it is read (each has a CRC): until then the stored
+    # report stands, and every report is still the plain one.
+    state.write_bytes(data[:200] + b"x" * 50 + data[250:])
+    hows = []
+    for fmt in FORMATS:
+        cached = runs.run(fmt)
+        hows.append(runs.how)
+        assert cached == runs.run(fmt, cached=False)
+    assert "full" in hows, hows  # a format that needed the damaged section checked again
+    assert runs.same_as_plain() == "stored"  # and stored a sound state
     state.write_bytes(data[:-10] + bytes(10))
     _edit(_some_note(runs.root, 4), "\nAfter damage.\n")
     assert runs.same_as_plain(first="json") in ("full", "notes:1")

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     Identity = tuple[object, ...]
     FindingRecord = tuple[str, str, str | None, str | None]
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 """Bump when the layout of the state file changes."""
 MAGIC = b"wikigraph-check\x00"
 RACY_NS = 2_000_000_000
@@ -402,7 +402,14 @@ class Report:
 
 # --- the state file -------------------------------------------------------------------
 
-_HEAD = len(MAGIC) + 8
+_HEAD = len(MAGIC) + 16
+"""The magic, the format, the header's size and the header's offset; the sections follow,
+and the header (with every section's offset, size and CRC) comes after them, so that each
+section can be written as soon as it is made."""
+
+Section = bytes | Callable[[], bytes]
+"""A section's bytes, or a function that makes them when the section is written: a large
+vault's state then never holds all its sections in memory at once."""
 
 
 class StateError(Exception):
@@ -429,11 +436,12 @@ class StateFile:
             head = os.pread(handle, _HEAD, 0)
             if len(head) != _HEAD or not head.startswith(MAGIC):
                 raise StateError("not a state file")
-            version = int.from_bytes(head[-8:-4], "little")
-            size = int.from_bytes(head[-4:], "little")
+            version = int.from_bytes(head[-16:-12], "little")
+            size = int.from_bytes(head[-12:-8], "little")
+            where = int.from_bytes(head[-8:], "little")
             if version != STATE_FORMAT:
                 raise StateError("another format")
-            raw = os.pread(handle, size, _HEAD)
+            raw = os.pread(handle, size, where)
             header = _load(raw) if len(raw) == size else None
             if not isinstance(header, dict) or header.get("key") != key:
                 raise StateError("another key")
@@ -443,7 +451,7 @@ class StateFile:
         except (OSError, StateError, EOFError, ValueError, TypeError):
             os.close(handle)
             return None
-        return cls(path, header, handle, _HEAD + size)
+        return cls(path, header, handle, _HEAD)
 
     def close(self) -> None:
         """Close the file."""
@@ -486,29 +494,39 @@ class StateFile:
         return found
 
 
-def write_state(path: Path, header: Mapping[str, object], sections: Mapping[str, bytes]) -> None:
-    """Write a state file atomically (a temporary file renamed over the old one); give up
-    silently when the folder cannot be written."""
-    table: dict[str, tuple[int, int, int]] = {}
-    offset = 0
-    for name, data in sections.items():
-        table[name] = (offset, len(data), zlib.crc32(data))
-        offset += len(data)
-    encoded = _dump({**header, "sections": table})
-    head = MAGIC + STATE_FORMAT.to_bytes(4, "little") + len(encoded).to_bytes(4, "little")
+def write_state(path: Path, header: Mapping[str, object], sections: Mapping[str, Section]) -> None:
+    """Write a state file atomically (a temporary file renamed over the old one), making
+    and writing one section at a time; give up silently when the folder cannot be
+    written."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{time.time_ns()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(temporary, "wb") as stream:
-            stream.write(head)
-            stream.write(encoded)
-            for data in sections.values():
+            stream.write(bytes(_HEAD))  # filled in once the header's place is known
+            table: dict[str, tuple[int, int, int]] = {}
+            offset = 0
+            for name, section in sections.items():
+                data = section() if callable(section) else section
+                table[name] = (offset, len(data), zlib.crc32(data))
                 stream.write(data)
+                offset += len(data)
+                del data
+            encoded = _dump({**header, "sections": table})
+            stream.write(encoded)
+            stream.seek(0)
+            stream.write(
+                MAGIC
+                + STATE_FORMAT.to_bytes(4, "little")
+                + len(encoded).to_bytes(4, "little")
+                + (_HEAD + offset).to_bytes(8, "little")
+            )
         os.replace(temporary, path)
-    except OSError:
+    except BaseException as error:  # a section that failed to be made leaves no file either
         with contextlib.suppress(OSError):
             os.unlink(temporary)
-        return
+        if isinstance(error, OSError):
+            return
+        raise
     _remove_stale(path)
 
 
@@ -862,12 +880,13 @@ def _stored_render(stored: StateFile, shown: Shown, how: str) -> Report | None:
 def _write_with_render(
     path: Path,
     header: dict[str, Any],
-    sections: dict[str, bytes],
+    given: Mapping[str, Section],
     shown: Shown,
     report: Report,
 ) -> None:
     """Store the state with ``report``'s text as the rendering for ``shown``, keeping the
     latest few others that ``header`` lists."""
+    sections = dict(given)
     renders: dict[bytes, str] = dict(header.get("renders") or {})
     renders.pop(shown.key(), None)
     while len(renders) >= MAX_RENDERS:
@@ -967,53 +986,64 @@ def _store_full(
         for found in targets.values():
             for target in found:
                 incoming[target] = incoming.get(target, 0) + 1
-    # Each section is encoded as soon as it is made, and what it was made from let go: on
-    # a large vault these are tens of megabytes each.
-    sections = {"entries": listing.encode()}
-    notes: dict[str, bytes] = {}
-    for note in vault.notes:
-        digests = vault.note_digests.get(note.path)
-        if digests is None:
-            return  # not loaded by load_vault: nothing to store
-        out = None
-        reported = memo.get(note.path, {})
-        fine: Iterable[bytes] = ()
-        if note.path not in excluded:
-            if incoming is not None:
-                out = targets.get(note.path, set())
-            # Every link of a checked note was checked: those without findings are fine.
-            identities = (link_identity(link) for link in note.links)
-            fine = (identity_digest(i) for i in identities if i not in reported)
-        record = _NoteRecord.of(note, digests[0], digests[1], reported, fine, out)
-        notes[note.path] = record.encode()
-    sections["notes"] = _dump(notes)
-    del notes
-    sections["surface"] = _dump({note.path: _surface_record(note) for note in vault.notes})
-    index = vault.index
-    index_value = (
-        dict(index.by_name),
-        dict(index.keys),
-        index.folders,
-        dict(index.aliases),
-        index.notes,
-        vault.excluded,
-        vault.folders,
-    )
-    sections["index"] = _dump(index_value)
-    del index_value
-    by_path: dict[str, list[tuple[Any, ...]]] = {}
-    for d in result.diagnostics:
-        by_path.setdefault(d.path, []).append(_diagnostic_record(d))
-    checks = tuple((code, level.value) for code, level in result.checks.items())
-    stored = _ReportRecord(
-        by_path,
-        {p: list(c) for p, c in hidden.items()},
-        result.notes,
-        result.note_paths,
-        checks,
-        incoming,
-    )
-    sections["report"] = stored.encode()
+    digests_of = vault.note_digests
+    if any(note.path not in digests_of for note in vault.notes):
+        return  # not loaded by load_vault: nothing to store
+
+    def notes() -> bytes:
+        records: dict[str, bytes] = {}
+        for note in vault.notes:
+            digests = digests_of[note.path]
+            out = None
+            reported = memo.get(note.path, {})
+            fine: Iterable[bytes] = ()
+            if note.path not in excluded:
+                if incoming is not None:
+                    out = targets.get(note.path, set())
+                # Every link of a checked note was checked: those without findings are fine.
+                identities = (link_identity(link) for link in note.links)
+                fine = (identity_digest(i) for i in identities if i not in reported)
+            record = _NoteRecord.of(note, digests[0], digests[1], reported, fine, out)
+            records[note.path] = record.encode()
+        return _dump(records)
+
+    def surface() -> bytes:
+        return _dump({note.path: _surface_record(note) for note in vault.notes})
+
+    def index() -> bytes:
+        found = vault.index
+        return _dump(
+            (
+                dict(found.by_name),
+                dict(found.keys),
+                found.folders,
+                dict(found.aliases),
+                found.notes,
+                vault.excluded,
+                vault.folders,
+            )
+        )
+
+    def report_record() -> bytes:
+        by_path: dict[str, list[tuple[Any, ...]]] = {}
+        for d in result.diagnostics:
+            by_path.setdefault(d.path, []).append(_diagnostic_record(d))
+        checks = tuple((code, level.value) for code, level in result.checks.items())
+        hidden_lists = {p: list(c) for p, c in hidden.items()}
+        stored = _ReportRecord(
+            by_path, hidden_lists, result.notes, result.note_paths, checks, incoming
+        )
+        return stored.encode()
+
+    # Each section is made when it is written, and what it was made from let go before
+    # the next: on a large vault these are tens of megabytes each.
+    sections: dict[str, Section] = {
+        "entries": listing.encode,
+        "notes": notes,
+        "surface": surface,
+        "index": index,
+        "report": report_record,
+    }
     header = {
         "key": path.name[len("check-") : -len(".state")],
         "listing": listing.digest,
