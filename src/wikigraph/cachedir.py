@@ -45,3 +45,12 @@ def is_inside_vault(folder: Path, vault_root: Path) -> bool:
     """Whether ``folder`` is the vault's folder or inside it (symlinks followed), where
     wikigraph never writes."""
     return is_inside(os.path.realpath(folder), os.path.realpath(vault_root))
+
+
+def state_dir(settings: Settings, vault_root: Path) -> Path | None:
+    """The vault's cache folder for the stored check and build states; None when caching
+    is off or the folder would lie inside the vault (loading the vault then says why)."""
+    folder = vault_cache_dir(settings, vault_root)
+    if folder is None or is_inside_vault(folder, vault_root):
+        return None
+    return folder

@@ -541,12 +541,10 @@ def _remove_stale(current: Path) -> None:
 
 def state_path(settings: Settings, root: Path) -> Path | None:
     """Where the check state of the vault at ``root`` lives; None when caching is off."""
-    from wikigraph.cachedir import is_inside_vault, vault_cache_dir
+    from wikigraph.cachedir import state_dir
 
-    folder = vault_cache_dir(settings, root)
-    if folder is None or is_inside_vault(folder, root):
-        return None  # never inside the vault: loading the vault says why
-    return folder / f"check-{state_key(settings)}.state"
+    folder = state_dir(settings, root)
+    return None if folder is None else folder / f"check-{state_key(settings)}.state"
 
 
 # --- what the state holds -------------------------------------------------------------

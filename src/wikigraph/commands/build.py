@@ -230,13 +230,14 @@ class BuildState:
     def open(
         settings: Settings, vault_root: Path, page: Path, args: argparse.Namespace
     ) -> BuildState | None:
-        """The state of this build's settings and options; None when caching is off."""
-        from wikigraph.cachedir import is_inside_vault, vault_cache_dir
+        """The state of this build's settings and options; None when there is no place for
+        it (see :func:`wikigraph.cachedir.state_dir`)."""
+        from wikigraph.cachedir import state_dir
         from wikigraph.checkstate import list_vault, state_key
 
-        folder = vault_cache_dir(settings, vault_root)
-        if folder is None or is_inside_vault(folder, vault_root):
-            return None  # never inside the vault: loading the vault says why
+        folder = state_dir(settings, vault_root)
+        if folder is None:
+            return None
         options = (
             STATE_VERSION,
             state_key(settings),
