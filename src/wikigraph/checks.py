@@ -44,6 +44,7 @@ from wikigraph.resolve import (
     ATTACHMENT_EXTENSIONS,
     heading_chain_exists,
     heading_key,
+    last_part,
     name_key,
     normalise_segments,
 )
@@ -506,55 +507,93 @@ def _deletions(word: str, count: int) -> set[str]:
     return found
 
 
-class TypoIndex:
-    """Finds which of many names a word mistypes, without comparing it with each of them.
+class KeyOwners:
+    """Which owners (numbers) hold a string key, for millions of keys in little memory.
 
-    Every name is stored with each one-character deletion of it; a word is looked up by its
-    own deletions, and the few names found are compared with :func:`edit_distance`.
-
-    The deletions are kept as numbers in one sorted array, not as strings in a dict (a
-    50,000-note vault has millions of them): each number is a deletion's hash in its high
-    bits and the position of its name in the low bits. A name found through a hash is kept
-    only if one of its deletions really is one of the word's, so a hash collision never
-    adds a name.
+    The keys are kept as numbers in one sorted array, not as strings in a dict: each number
+    is a key's hash in its high bits and its owner in the low bits. A lookup may give an
+    owner more than it should when two hashes collide, never fewer, so callers check each
+    owner they are given.
     """
 
-    def __init__(self, choices: Iterable[str]) -> None:
+    _CHUNK = 1 << 16
+
+    def __init__(self, keys_of: Iterable[Iterable[str]], count: int, capacity: int) -> None:
+        """``keys_of`` gives the keys of owner 0, 1, 2... up to ``count`` owners;
+        ``capacity`` is at least how many keys they have in all: the array is made that
+        large at once and trimmed, so that the keys never need twice their room."""
         import numpy as np
 
-        self._choices = sorted(set(choices))
-        self._shift = max(len(self._choices).bit_length(), 1)
+        self._shift = max(count.bit_length(), 1)
         self._mask = (1 << (63 - self._shift)) - 1
+        table = np.empty(capacity, dtype=np.int64)
         hashes = array("q")
         owners = array("q")
-        for number, choice in enumerate(self._choices):
-            variants = _deletions(choice, 1)
-            hashes.extend(map(hash, variants))
-            owners.extend(repeat(number, len(variants)))
-        keys = np.frombuffer(hashes, dtype=np.int64) if hashes else np.zeros(0, np.int64)
-        keys &= self._mask
-        keys <<= self._shift
-        keys |= np.frombuffer(owners, dtype=np.int64) if owners else keys[:0]
-        del owners
-        keys.sort()
-        self._keys = keys
+        filled = 0
 
-    def _names_with(self, variants: set[str]) -> set[str]:
-        """The names one of whose one-character deletions (or themselves) is in ``variants``."""
+        def flush() -> None:
+            nonlocal filled
+            end = filled + len(hashes)
+            if end > capacity:
+                raise ValueError("more keys than the capacity given")
+            if hashes:
+                part = table[filled:end]
+                part[:] = np.frombuffer(hashes, dtype=np.int64)
+                part &= self._mask
+                part <<= self._shift
+                part |= np.frombuffer(owners, dtype=np.int64)
+            filled = end
+            del hashes[:], owners[:]
+
+        for owner, keys in enumerate(keys_of):
+            before = len(hashes)
+            hashes.extend(map(hash, keys))
+            owners.extend(repeat(owner, len(hashes) - before))
+            if len(hashes) >= self._CHUNK:
+                flush()
+        flush()
+        table.resize(filled, refcheck=False)
+        table.sort()
+        self._table = table
+
+    def owners(self, keys: Iterable[str]) -> list[int]:
+        """The owners (ascending) that may hold one of ``keys``."""
         import numpy as np
 
-        hashes = np.fromiter(map(hash, variants), dtype=np.int64, count=len(variants))
+        wanted = list(keys)
+        hashes = np.fromiter(map(hash, wanted), dtype=np.int64, count=len(wanted))
         low = (hashes & self._mask) << self._shift
         owner = (1 << self._shift) - 1
-        starts = np.searchsorted(self._keys, low, side="left")
-        ends = np.searchsorted(self._keys, low | owner, side="right")
-        numbers = {
+        starts = np.searchsorted(self._table, low, side="left")
+        ends = np.searchsorted(self._table, low | owner, side="right")
+        found = {
             key & owner
             for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
             if start < end
-            for key in self._keys[start:end].tolist()
+            for key in self._table[start:end].tolist()
         }
-        names = (self._choices[number] for number in numbers)
+        return sorted(found)
+
+
+class TypoIndex:
+    """Finds which of many names a word mistypes, without comparing it with each of them.
+
+    Every name is stored with each one-character deletion of it (in a :class:`KeyOwners`);
+    a word is looked up by its own deletions, and the few names found are compared with
+    :func:`edit_distance`. A name found is kept only if one of its deletions really is one
+    of the word's, so a hash collision never adds a name.
+    """
+
+    def __init__(self, choices: Iterable[str]) -> None:
+        self._choices = sorted(set(choices))
+        capacity = sum(len(choice) + 1 for choice in self._choices)
+        self._owners = KeyOwners(
+            (_deletions(c, 1) for c in self._choices), len(self._choices), capacity
+        )
+
+    def _names_with(self, variants: set[str]) -> set[str]:
+        """The names one of whose one-character deletions (or themselves) is in ``variants``."""
+        names = (self._choices[number] for number in self._owners.owners(variants))
         return {name for name in names if not variants.isdisjoint(_deletions(name, 1))}
 
     def find(self, word: str) -> str | None:
@@ -604,17 +643,14 @@ class _Suggester:
 
     def __init__(self, vault: Vault) -> None:
         self.vault = vault
-        self.notes_by_stem: dict[str, list[str]] = {}
-        self.files_by_name: dict[str, list[str]] = {}
+        index = vault.index
+        self._by_name = index.by_name
+        self._keys = index.keys
+        self._notes = index.notes
         self.attachments_by_stem: dict[str, list[str]] = {}
-        self.note_paths: dict[str, str] = {}
         for file in vault.files:
-            base = _basename(file.path)
-            self.files_by_name.setdefault(name_key(base), []).append(file.path)
-            if file.is_note:
-                self.notes_by_stem.setdefault(name_key(_strip_md(base)), []).append(file.path)
-                self.note_paths[name_key(_strip_md(file.path))] = file.path
-            else:
+            if not file.is_note:
+                base = _basename(file.path)
                 stem = base.rsplit(".", 1)[0] if "." in base else base
                 self.attachments_by_stem.setdefault(name_key(stem), []).append(file.path)
         self.aliases: dict[str, tuple[str, str]] = {}
@@ -624,6 +660,25 @@ class _Suggester:
         self.extensions = ATTACHMENT_EXTENSIONS | {
             _extension(f.path) for f in vault.files if not f.is_note
         }
+
+    def files_named(self, name: str) -> list[str]:
+        """The files (sorted) whose name is ``name`` in :func:`name_key` form."""
+        keys = self._keys
+        return [path for path in self._by_name.get(name, ()) if last_part(keys[path]) == name]
+
+    def notes_named(self, stem: str) -> list[str]:
+        """The notes (sorted) whose name without ``.md`` is ``stem`` in :func:`name_key` form."""
+        keys, notes, name = self._keys, self._notes, stem + ".md"
+        found = self._by_name.get(stem, ())
+        return [path for path in found if path in notes and last_part(keys[path]) == name]
+
+    def note_at(self, key: str) -> str | None:
+        """The note whose path without ``.md`` has the :func:`name_key` ``key`` (the last one
+        in path order when several differ only in case)."""
+        keys, notes = self._keys, self._notes
+        found = self._by_name.get(last_part(key), ())
+        matches = [path for path in found if path in notes and keys[path][:-3] == key]
+        return matches[-1] if matches else None
 
     # --- writing links -------------------------------------------------------------------
 
@@ -699,33 +754,49 @@ class _Suggester:
 
     @cached_property
     def _file_names(self) -> TypoIndex:
-        return TypoIndex(self.files_by_name)
+        return TypoIndex({last_part(key) for key in self._keys.values()})
 
     @cached_property
     def _note_paths(self) -> TypoIndex:
-        return TypoIndex(self.note_paths)
+        return TypoIndex(self._keys[path][:-3] for path in self._notes)
 
     @cached_property
     def _note_names(self) -> TypoIndex:
-        return TypoIndex([*self.aliases, *self.notes_by_stem])
+        stems = (last_part(self._keys[path])[:-3] for path in self._notes)
+        return TypoIndex([*self.aliases, *stems])
 
     @cached_property
-    def _headings(self) -> dict[str, list[tuple[str, Heading]]]:
-        """Every heading of the vault by :func:`heading_key`, with its note."""
-        found: dict[str, list[tuple[str, Heading]]] = {}
-        for note in self.vault.notes:
+    def _heading_owners(self) -> KeyOwners:
+        notes = self.vault.notes
+        capacity = sum(len(note.headings) for note in notes)
+        keys = ((heading_key(h.text) for h in note.headings) for note in notes)
+        return KeyOwners(keys, len(notes), capacity)
+
+    @cached_property
+    def _block_owners(self) -> KeyOwners:
+        notes = self.vault.notes
+        capacity = sum(len(note.blocks) for note in notes)
+        keys = ((block.id.lower() for block in note.blocks) for note in notes)
+        return KeyOwners(keys, len(notes), capacity)
+
+    def _headings(self, key: str) -> Iterator[tuple[str, Heading]]:
+        """Every heading of the vault whose :func:`heading_key` is ``key``, with its note,
+        in note order."""
+        notes = self.vault.notes
+        for number in self._heading_owners.owners((key,)):
+            note = notes[number]
             for heading in note.headings:
-                found.setdefault(heading_key(heading.text), []).append((note.path, heading))
-        return found
+                if heading_key(heading.text) == key:
+                    yield note.path, heading
 
-    @cached_property
-    def _blocks(self) -> dict[str, list[tuple[str, Block]]]:
-        """Every block id of the vault, lower-cased, with its note."""
-        found: dict[str, list[tuple[str, Block]]] = {}
-        for note in self.vault.notes:
+    def _blocks(self, key: str) -> Iterator[tuple[str, Block]]:
+        """Every block of the vault whose id, lower-cased, is ``key``, with its note."""
+        notes = self.vault.notes
+        for number in self._block_owners.owners((key,)):
+            note = notes[number]
             for block in note.blocks:
-                found.setdefault(block.id.lower(), []).append((note.path, block))
-        return found
+                if block.id.lower() == key:
+                    yield note.path, block
 
     def broken(self, link: Link) -> tuple[str | None, str | None]:
         """(hint, replacement) for a link whose target does not exist."""
@@ -746,26 +817,27 @@ class _Suggester:
         target: str | None = None
         display: str | None = None
         if wants_attachment:
-            target = self._pick(wanted, self.files_by_name.get(base, ()))
+            target = self._pick(wanted, self.files_named(base))
             if target is None:
                 stem = base.rsplit(".", 1)[0]
                 target = self._pick(wanted, self.attachments_by_stem.get(stem, ()))
             if target is None:
                 close = self._file_names.find(base)
                 if close is not None:
-                    target = self._pick(wanted, self.files_by_name[close])
+                    target = self._pick(wanted, self.files_named(close))
         else:
             stem = _strip_md(base)
-            target = self._pick(wanted, self.notes_by_stem.get(stem, ()))  # moved note
+            target = self._pick(wanted, self.notes_named(stem))  # moved note
             if target is None:
                 target = self._pick(wanted, self.attachments_by_stem.get(stem, ()))
             if target is None and "/" in wanted:
                 close = self._note_paths.find(_strip_md(wanted))
-                target = self.note_paths[close] if close is not None else None
+                target = self.note_at(close) if close is not None else None
             if target is None:
                 close = self._note_names.find(stem)
-                if close is not None and close in self.notes_by_stem:
-                    target = self._pick(wanted, self.notes_by_stem[close])
+                named = self.notes_named(close) if close is not None else []
+                if named:
+                    target = self._pick(wanted, named)
                 elif close is not None:
                     alias, target = self.aliases[close]
                     if link.display is None and link.kind in (LinkKind.WIKILINK, LinkKind.EMBED):
@@ -789,7 +861,7 @@ class _Suggester:
         inner = link.raw[link.raw.find("[[") + 2 : -2].replace("\\|", "|").strip()
         name = _basename(inner)
         for candidate in (name, name + ".md"):
-            found = self.files_by_name.get(name_key(candidate))
+            found = self.files_named(name_key(candidate))
             marks = [mark for mark in "#|" if mark in name]
             if found and marks:
                 return (
@@ -918,12 +990,12 @@ class _Suggester:
             suggestion = self.rewrite(link, path_text, _heading_link_text(found.text))
             return self._hint(link, suggestion)
         # The section moved: to another note's heading, or into a note of its own.
-        for path, heading in self._headings.get(heading_key(wanted), ()):
+        for path, heading in self._headings(heading_key(wanted)):
             if path != target:
                 text = self.target_text(link, path)
                 suggestion = self.rewrite(link, text, _heading_link_text(heading.text))
                 return self._hint(link, suggestion)
-        notes = self.notes_by_stem.get(name_key(wanted), ())
+        notes = self.notes_named(name_key(wanted))
         if notes:
             moved = self._pick(name_key(wanted), notes)
             assert moved is not None
@@ -943,7 +1015,7 @@ class _Suggester:
         found = self._block_in(target, wanted)
         if found is not None:
             return self._hint(link, self.rewrite(link, path_text, "^" + found.id))
-        for path, block in self._blocks.get(wanted, ()):
+        for path, block in self._blocks(wanted):
             if path != target:
                 text = self.target_text(link, path)
                 return self._hint(link, self.rewrite(link, text, "^" + block.id))

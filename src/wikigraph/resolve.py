@@ -160,7 +160,8 @@ def block_keys(blocks: Iterable[Block]) -> frozenset[str]:
     return frozenset([b.id.lower() for b in blocks])
 
 
-def _last_part(key: str) -> str:
+def last_part(key: str) -> str:
+    """The last part of a path or key: what follows its last ``/``."""
     return key.rpartition("/")[2]
 
 
@@ -182,7 +183,7 @@ class _ByName:
     def get(self, key: str, default: tuple[str, ...] | None = None) -> tuple[str, ...] | None:
         """The files whose key (notes: also without ``.md``) is ``key``, or ends with
         ``/key`` when looking up trailing parts; sorted by path."""
-        name = _last_part(key)
+        name = last_part(key)
         paths = self._index.by_name.get(name)
         if not paths:
             return default
@@ -191,7 +192,7 @@ class _ByName:
         found = []
         for path in paths:
             full = keys[path]
-            if _last_part(full) != name:  # matched by the name without .md
+            if last_part(full) != name:  # matched by the name without .md
                 full = full[:-3]
             if full == key or (self._suffix and full.endswith(tail)):
                 found.append(path)
@@ -266,7 +267,7 @@ class VaultIndex:
         note_paths: list[str] = []
         for path, is_note in sorted(files):
             key = keys[path] = name_key(path)
-            name = _last_part(key)
+            name = last_part(key)
             by_name.setdefault(name, []).append(path)
             if is_note:
                 note_paths.append(path)
