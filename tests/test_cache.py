@@ -95,20 +95,39 @@ def test_cache__warm_run_reads_nothing(vault: Path, tmp_path: Path, trusted: Non
     assert warm.links == reference(vault).links
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
 def test_cache__a_load_without_previews_still_caches_them(
-    vault: Path, tmp_path: Path, trusted: None
+    vault: Path, tmp_path: Path, trusted: None, jobs: int
 ) -> None:
     full = reference(vault)
     settings = Settings(cache_dir=tmp_path / "c")
-    lean = load_vault(vault, settings=settings, previews=False)
+    lean = load_vault(vault, settings=settings, previews=False, jobs=jobs)
+    assert lean.load_stats.workers == jobs
     assert all(not note.excerpt and not note.properties for note in lean.notes)
     expected = [replace(note, excerpt="", properties={}) for note in full.notes]
     assert list(lean.notes) == expected
     assert lean.links == full.links
+    # A lean load from the cache, which stores one note again (read, not parsed): it
+    # has only the bytes of that note's previews to store, and must store them.
+    stat = (vault / "Index.md").stat()
+    os.utime(vault / "Index.md", ns=(stat.st_atime_ns, stat.st_mtime_ns + 3_000_000_000))
+    again = load_vault(vault, settings=settings, previews=False)
+    assert (again.load_stats.read, again.load_stats.parsed) == (1, 0)
+    assert list(again.notes) == expected
     warm = load_vault(vault, settings=settings)
     assert warm.load_stats.parsed == 0
-    assert warm.notes == full.notes  # the cache kept what the lean load left out
+    assert warm.notes == full.notes  # the cache kept what the lean loads left out
     assert any(note.excerpt for note in warm.notes) and any(n.properties for n in warm.notes)
+
+
+def test_cache__previews_travel_and_are_stored_as_bytes_beside_the_note(vault: Path) -> None:
+    for note in reference(vault).notes:
+        values = NOTE_CODEC.encode(note)
+        apart = cache.split_previews(values)
+        assert isinstance(apart, bytes)
+        assert NOTE_CODEC.decode(values) == replace(note, excerpt="", properties={})
+        cache.join_previews(values, apart)
+        assert NOTE_CODEC.decode(values) == note
 
 
 def test_cache__touched_file_is_read_but_not_parsed(

@@ -45,7 +45,7 @@ from pathlib import Path
 
 from wikigraph.model import Link, Note, ResolvedLink, VaultFile
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Bump when the layout of the stored data changes."""
 RACY_NS = 2_000_000_000
 """A file changed (ctime) this close to when its fingerprint was stored is read again next
@@ -223,6 +223,28 @@ def _converters(hint: object) -> tuple[Encoder, Encoder] | None:
 
 
 NOTE_CODEC = Codec(Note)
+_NOTE_FIELDS = [field.name for field in dataclasses.fields(Note)]
+_PREVIEW_FIELDS = (_NOTE_FIELDS.index("properties"), _NOTE_FIELDS.index("excerpt"))
+"""Where a note's properties and excerpt sit among its :data:`NOTE_CODEC` values."""
+
+
+def split_previews(values: list[object]) -> bytes:
+    """Take what only the graph view shows (a note's properties and excerpt) out of the
+    note's :data:`NOTE_CODEC` values, leaving them empty; returns them as marshal bytes,
+    which hold them in a fraction of the memory their objects take."""
+    properties, excerpt = _PREVIEW_FIELDS
+    previews = marshal.dumps([values[properties], values[excerpt]])
+    values[properties] = {}
+    values[excerpt] = ""
+    return previews
+
+
+def join_previews(values: list[object], previews: bytes) -> None:
+    """Put :func:`split_previews`'s bytes back into a note's values."""
+    properties, excerpt = _PREVIEW_FIELDS
+    values[properties], values[excerpt] = marshal.loads(previews)
+
+
 RESOLVED_CODEC = Codec(ResolvedLink, skip=1)
 """Resolved links are stored without their link, which the note already holds."""
 
@@ -284,6 +306,9 @@ class Entry:
     """The index fingerprint the stored resolutions were computed with."""
     resolved: list[list[object]] | None
     """Encoded resolutions of the note's links, in order; decoded on demand."""
+    previews: bytes | None = None
+    """The note's properties and excerpt (see :func:`split_previews`) when ``note`` was
+    decoded without them."""
 
 
 @dataclass(slots=True)
@@ -297,6 +322,9 @@ class Update:
     index_part: bytes
     resolved: tuple[ResolvedLink, ...] | None
     resolved_under: bytes | None
+    previews: bytes | None = None
+    """The note's properties and excerpt when ``note`` is without them (see
+    :func:`split_previews`); None when ``note`` holds its own."""
 
 
 _SCHEMA = """
@@ -311,6 +339,7 @@ CREATE TABLE IF NOT EXISTS notes (
     index_part BLOB NOT NULL,
     resolved_under BLOB,
     resolved BLOB,
+    previews BLOB NOT NULL,
     crc INTEGER NOT NULL
 ) WITHOUT ROWID;
 """
@@ -355,17 +384,20 @@ class ParseCache:
             self.connection.close()
             self.connection = None
 
-    def entries(self) -> Iterator[tuple[str, Entry]]:
-        """Every stored note, one at a time; rows that fail their check are skipped."""
+    def entries(self, *, previews: bool = True) -> Iterator[tuple[str, Entry]]:
+        """Every stored note, one at a time; rows that fail their check are skipped.
+
+        With ``previews`` False, notes come without their properties and excerpt, which
+        each entry keeps as bytes instead (see :func:`split_previews`)."""
         if self.connection is None:
             return
         query = (
             "SELECT path, size, mtime_ns, inode, ctime_ns, digest, note, index_part,"
-            " resolved_under, resolved, crc FROM notes"
+            " resolved_under, resolved, previews, crc FROM notes"
         )
         try:
             for row in self.connection.execute(query):
-                entry = _entry(row)
+                entry = _entry(row, previews)
                 if entry is not None:
                     yield row[0], entry
         except sqlite3.DatabaseError:
@@ -380,7 +412,7 @@ class ParseCache:
         try:
             with _transaction(self.connection):
                 self.connection.executemany(
-                    "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                    "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
                 self.connection.executemany("DELETE FROM notes WHERE path = ?", removed)
         except sqlite3.OperationalError:
@@ -419,7 +451,9 @@ def _row(update: Update, now_ns: int) -> tuple[object, ...]:
         # leave the stat as it is. Any later write moves ctime past this point, so an
         # older ctime means the stat is trustworthy. Until then, the next run reads it.
         mtime_ns = -1
-    note = marshal.dumps(NOTE_CODEC.encode(update.note))
+    values = NOTE_CODEC.encode(update.note)
+    previews = update.previews if update.previews is not None else split_previews(values)
+    note = marshal.dumps(values)
     resolved = None
     if update.resolved is not None:
         resolved = marshal.dumps([RESOLVED_CODEC.encode(r) for r in update.resolved])
@@ -434,16 +468,20 @@ def _row(update: Update, now_ns: int) -> tuple[object, ...]:
         update.index_part,
         update.resolved_under,
         resolved,
-        _crc(update.path.encode("utf-8", "surrogatepass"), update.digest, note, resolved),
+        previews,
+        _crc(update.path.encode("utf-8", "surrogatepass"), update.digest, note, resolved, previews),
     )
 
 
-def _entry(row: tuple[typing.Any, ...]) -> Entry | None:
-    path, size, mtime_ns, inode, ctime_ns, digest, note, part, under, resolved, crc = row
+def _entry(row: tuple[typing.Any, ...], with_previews: bool) -> Entry | None:
+    path, size, mtime_ns, inode, ctime_ns, digest, note, part, under, resolved, previews, crc = row
     try:
-        if crc != _crc(path.encode("utf-8", "surrogatepass"), digest, note, resolved):
+        if crc != _crc(path.encode("utf-8", "surrogatepass"), digest, note, resolved, previews):
             return None
-        decoded = NOTE_CODEC.decode(marshal.loads(note))
+        values = marshal.loads(note)
+        if with_previews:
+            join_previews(values, previews)
+        decoded = NOTE_CODEC.decode(values)
         if decoded.path != path:
             return None
         return Entry(
@@ -453,6 +491,7 @@ def _entry(row: tuple[typing.Any, ...]) -> Entry | None:
             index_part=part,
             resolved_under=under,
             resolved=marshal.loads(resolved) if resolved is not None else None,
+            previews=None if with_previews else previews,
         )
     except Exception:  # a row from a damaged file: treat the note as not cached
         return None

@@ -58,8 +58,9 @@ class Options:
     links_in_comments: bool
 
 
-Result = tuple[str, bytes | None, Note | None]
-"""(path, digest of the bytes read or None if unread, note or None if unchanged)."""
+Result = tuple[str, bytes | None, Note | None, bytes | None]
+"""(path, digest of the bytes read or None if unread, note or None if unchanged, and the
+note's properties and excerpt as bytes when the note comes without them)."""
 
 
 def _too_large(path: str, size: int, max_size: int) -> Note:
@@ -81,7 +82,7 @@ class _Reader:
         self.options = options
         self.parser = NoteParser(links_in_comments=options.links_in_comments)
 
-    def run(self, task: Task) -> Result:
+    def run(self, task: Task) -> tuple[str, bytes | None, Note | None]:
         from wikigraph.checkstate import content_digest
         from wikigraph.parse import unparsed_note
 
@@ -125,14 +126,19 @@ def _start_worker(options: Options) -> None:
 
 def _run_batch(tasks: Sequence[Task]) -> bytes:
     """Parse ``tasks``; the results as :mod:`marshal` bytes of ``(path, digest, encoded
-    note)`` items (marshal loads interned strings interned again; pickle does not)."""
-    from wikigraph.cache import NOTE_CODEC
+    note, previews)`` items (marshal loads interned strings interned again; pickle does
+    not), each note's previews apart (see :func:`wikigraph.cache.split_previews`)."""
+    from wikigraph.cache import NOTE_CODEC, split_previews
 
     assert _worker is not None
-    out: list[tuple[str, bytes | None, list[object] | None]] = []
+    out: list[tuple[str, bytes | None, list[object] | None, bytes | None]] = []
     for task in tasks:
         path, digest, note = _worker.run(task)
-        out.append((path, digest, NOTE_CODEC.encode(note) if note is not None else None))
+        if note is None:
+            out.append((path, digest, None, None))
+        else:
+            values = NOTE_CODEC.encode(note)
+            out.append((path, digest, values, split_previews(values)))
     return marshal.dumps(out)
 
 
@@ -183,25 +189,40 @@ def read_notes(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
+    previews: bool = True,
 ) -> Iterator[Result]:
-    """Read and parse every task; results come in no particular order."""
+    """Read and parse every task; results come in no particular order. With ``previews``
+    False, each note comes without its properties and excerpt, given as bytes beside it
+    (see :func:`wikigraph.cache.split_previews`)."""
     workers = worker_count(tasks, jobs)
     if workers <= 1 or len(tasks) < 2:
+        from wikigraph.cache import NOTE_CODEC, split_previews
+
         reader = _Reader(options)
         for index, task in enumerate(tasks, 1):
-            yield reader.run(task)
+            path, digest, note = reader.run(task)
+            if note is None or previews:
+                yield path, digest, note, None
+            else:
+                values = NOTE_CODEC.encode(note)
+                apart = split_previews(values)
+                yield path, digest, NOTE_CODEC.decode(values), apart
             if progress is not None and index % 64 == 0:
                 progress(64)
         if progress is not None and len(tasks) % 64:
             progress(len(tasks) % 64)
         return
-    yield from _read_in_workers(tasks, options, workers, progress)
+    yield from _read_in_workers(tasks, options, workers, progress, previews)
 
 
 def _read_in_workers(
-    tasks: Sequence[Task], options: Options, workers: int, progress: Progress | None
+    tasks: Sequence[Task],
+    options: Options,
+    workers: int,
+    progress: Progress | None,
+    previews: bool,
 ) -> Iterator[Result]:
-    from wikigraph.cache import NOTE_CODEC
+    from wikigraph.cache import NOTE_CODEC, join_previews
 
     context = _context()
     if context.get_start_method() == "fork":
@@ -210,8 +231,14 @@ def _read_in_workers(
     try:
         for data in pool.imap_unordered(_run_batch, _batches(tasks)):
             batch = marshal.loads(data)
-            for path, digest, encoded in batch:
-                yield path, digest, NOTE_CODEC.decode(encoded) if encoded is not None else None
+            for path, digest, values, apart in batch:
+                if values is None:
+                    yield path, digest, None, None
+                elif previews:
+                    join_previews(values, apart)
+                    yield path, digest, NOTE_CODEC.decode(values), None
+                else:
+                    yield path, digest, NOTE_CODEC.decode(values), apart
             if progress is not None:
                 progress(len(batch))
         pool.close()

@@ -29,7 +29,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,6 +137,9 @@ class _Loaded:
     store: bool = False
     """Write this note's row back to the cache."""
     resolved: tuple[ResolvedLink, ...] | None = None
+    previews: bytes | None = None
+    """The note's properties and excerpt as bytes, when the note was loaded without them
+    (kept for the cache; see :func:`wikigraph.cache.split_previews`)."""
 
 
 @contextlib.contextmanager
@@ -202,6 +205,7 @@ def _read(
     jobs: int | None,
     progress: LoadProgress | None,
     counts: dict[str, int],
+    previews: bool,
 ) -> list[_Loaded]:
     """Every note: from the cache when its stat is unchanged, else read (and parsed)."""
     from wikigraph.cache import fingerprint
@@ -212,7 +216,9 @@ def _read(
     for file in files:
         entry = stored.get(file.path)
         if entry is not None and entry.fingerprint == fingerprint(file):
-            loaded[file.path] = _Loaded(file, entry.note, entry.digest, entry)
+            loaded[file.path] = _Loaded(
+                file, entry.note, entry.digest, entry, previews=entry.previews
+            )
         else:
             tasks.append(Task(file.path, file.size, entry.digest if entry else None))
     if tasks:
@@ -231,13 +237,16 @@ def _read(
         by_path = {file.path: file for file in files}
         counts["read"] = total
         counts["workers"] = worker_count(tasks, jobs) if total > 1 else 1
-        for path, digest, note in read_notes(tasks, options, jobs=jobs, progress=advance):
+        found = read_notes(tasks, options, jobs=jobs, progress=advance, previews=previews)
+        for path, digest, note, apart in found:
             file = by_path[path]
             if note is None:  # read, and the bytes are the ones cached
                 entry = stored[path]
-                loaded[path] = _Loaded(file, entry.note, digest, entry, store=True)
+                loaded[path] = _Loaded(
+                    file, entry.note, digest, entry, store=True, previews=entry.previews
+                )
             else:
-                loaded[path] = _Loaded(file, note, digest, store=digest is not None)
+                loaded[path] = _Loaded(file, note, digest, store=digest is not None, previews=apart)
                 counts["parsed"] += 1
     return [loaded[file.path] for file in files]
 
@@ -306,17 +315,12 @@ def _store(
                 index_part=part,
                 resolved=item.resolved,
                 resolved_under=index_key if item.resolved is not None else None,
+                previews=item.previews,
             )
         )
     kept = {item.file.path for item in loaded if item.digest is not None}
     gone = [path for path in stored if path not in kept]
     cache.write(updates, gone, time.time_ns())
-
-
-def _without_previews(note: Note) -> Note:
-    if not note.excerpt and not note.properties:
-        return note
-    return replace(note, excerpt="", properties={})
 
 
 def load_vault(
@@ -354,10 +358,10 @@ def load_vault(
         cache = _open_cache(settings, root)
         if cache is not None:
             cleanup.callback(cache.close)
-        stored = dict(cache.entries()) if cache is not None else {}
+        stored = dict(cache.entries(previews=previews)) if cache is not None else {}
         note_files = [file for file in scan.files if file.is_note]
         counts = {"notes": len(note_files), "read": 0, "parsed": 0, "resolved": 0, "workers": 1}
-        loaded = _read(root, note_files, settings, stored, jobs, progress, counts)
+        loaded = _read(root, note_files, settings, stored, jobs, progress, counts, previews)
         from wikigraph.cache import index_fingerprint
         from wikigraph.resolve import index_part
 
@@ -373,9 +377,6 @@ def load_vault(
         _resolve(loaded, source, index_key, settings, progress, counts)
         if cache is not None:
             _store(cache, loaded, stored, parts, index_key)
-        if not previews:
-            notes = tuple(_without_previews(note) for note in notes)
-            source.notes = notes
     # Notes come sorted by path and each note's resolutions by (line, column), as
     # resolve_links gives them, so this is already (source, line, column) order.
     links = [resolved for item in loaded if item.resolved is not None for resolved in item.resolved]
