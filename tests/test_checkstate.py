@@ -6,12 +6,21 @@ import ast
 import json
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from wikigraph.checkstate import CHECK_SOURCES, Section, StateFile, write_state
+from wikigraph.checkstate import (
+    CHECK_SOURCES,
+    CHUNK_ITEMS,
+    Section,
+    StateError,
+    StateFile,
+    dump_chunked,
+    load_chunked,
+    write_state,
+)
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "wikigraph"
 
@@ -109,6 +118,33 @@ def test_state_file__sections_are_made_one_at_a_time_and_read_back(tmp_path: Pat
         assert StateFile.open(path, "other key") is None
     finally:
         stored.close()
+
+
+def test_state_file__a_large_mapping_is_written_a_piece_at_a_time(tmp_path: Path) -> None:
+    mapping = {f"note {i}.md": bytes([i % 256]) * (i % 7) for i in range(3 * CHUNK_ITEMS + 5)}
+    made: list[int] = []
+
+    def pieces() -> Iterator[bytes]:
+        for piece in dump_chunked(mapping.items()):
+            made.append(len(piece))
+            yield piece
+
+    path = tmp_path / "check-k.state"
+    write_state(path, {"key": "k", "renders": {}}, {"big": pieces, "small": b"x"})
+    assert len(made) == 2 * 4, "four pieces, each its size and its bytes"
+    stored = StateFile.open(path, "k")
+    assert stored is not None
+    try:
+        found = stored.chunked("big")
+        assert found == mapping and list(found) == list(mapping)
+        assert stored.raw("small") == b"x"
+        with pytest.raises(StateError):
+            stored.chunked("small")  # not a chunked section
+    finally:
+        stored.close()
+    assert load_chunked(b"".join(dump_chunked([]))) == {}
+    with pytest.raises(ValueError):
+        load_chunked(b"".join(dump_chunked(mapping.items()))[:-3])
 
 
 def test_state_file__a_section_that_fails_leaves_the_old_state(tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ import sys
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     Identity = tuple[object, ...]
     FindingRecord = tuple[str, str, str | None, str | None]
 
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 """Bump when the layout of the state file changes."""
 MAGIC = b"wikigraph-check\x00"
 RACY_NS = 2_000_000_000
@@ -407,9 +407,10 @@ _HEAD = len(MAGIC) + 16
 and the header (with every section's offset, size and CRC) comes after them, so that each
 section can be written as soon as it is made."""
 
-Section = bytes | Callable[[], bytes]
-"""A section's bytes, or a function that makes them when the section is written: a large
-vault's state then never holds all its sections in memory at once."""
+Section = bytes | Callable[[], bytes | Iterable[bytes]]
+"""A section's bytes, or a function that makes them (all at once, or piece by piece) when
+the section is written: a large vault's state then never holds all its sections in
+memory at once, nor all of its largest sections."""
 
 
 class StateError(Exception):
@@ -483,6 +484,17 @@ class StateFile:
         except (EOFError, ValueError, TypeError) as error:
             raise StateError(name) from error
 
+    def chunked(self, name: str) -> dict[Any, Any]:
+        """A section written by :func:`dump_chunked`, as one dict; raises
+        :class:`StateError` when it cannot be read."""
+        data = self.raw(name)
+        if data is None:
+            raise StateError(name)
+        try:
+            return load_chunked(data)
+        except (EOFError, ValueError, TypeError) as error:
+            raise StateError(name) from error
+
     def sections(self) -> dict[str, bytes]:
         """The bytes of every section; raises :class:`StateError` if one is damaged."""
         found = {}
@@ -492,6 +504,46 @@ class StateFile:
                 raise StateError(name)
             found[name] = data
         return found
+
+
+CHUNK_ITEMS = 4096
+"""How many entries of a large mapping one piece of its section holds."""
+
+
+def dump_chunked(items: Iterable[tuple[object, object]]) -> Iterator[bytes]:
+    """A section holding a large mapping, given as (key, value) pairs, made a piece at a
+    time: each piece is the size of its marshal bytes (4 bytes) and a dict of at most
+    :data:`CHUNK_ITEMS` entries, so that neither the whole mapping nor all of its bytes
+    are held at once."""
+    chunk: dict[object, object] = {}
+    for key, value in items:
+        chunk[key] = value
+        if len(chunk) >= CHUNK_ITEMS:
+            data = _dump(chunk)
+            chunk.clear()
+            yield len(data).to_bytes(4, "little")
+            yield data
+    data = _dump(chunk)
+    yield len(data).to_bytes(4, "little")
+    yield data
+
+
+def load_chunked(data: bytes) -> dict[Any, Any]:
+    """The mapping :func:`dump_chunked` wrote; raises ValueError when it does not hold one."""
+    found: dict[Any, Any] = {}
+    view = memoryview(data)
+    start = 0
+    while start < len(view):
+        size = int.from_bytes(view[start : start + 4], "little")
+        end = start + 4 + size
+        if end > len(view):
+            raise ValueError("a piece runs past the end of its section")
+        part = marshal.loads(view[start + 4 : end])
+        if not isinstance(part, dict):
+            raise ValueError("a piece is not a mapping")
+        found.update(part)
+        start = end
+    return found
 
 
 def write_state(path: Path, header: Mapping[str, object], sections: Mapping[str, Section]) -> None:
@@ -506,11 +558,16 @@ def write_state(path: Path, header: Mapping[str, object], sections: Mapping[str,
             table: dict[str, tuple[int, int, int]] = {}
             offset = 0
             for name, section in sections.items():
-                data = section() if callable(section) else section
-                table[name] = (offset, len(data), zlib.crc32(data))
-                stream.write(data)
-                offset += len(data)
-                del data
+                made = section() if callable(section) else section
+                pieces = (made,) if isinstance(made, bytes) else made
+                length = crc = 0
+                for piece in pieces:
+                    stream.write(piece)
+                    length += len(piece)
+                    crc = zlib.crc32(piece, crc)
+                table[name] = (offset, length, crc)
+                offset += length
+                del made, pieces
             encoded = _dump({**header, "sections": table})
             stream.write(encoded)
             stream.seek(0)
@@ -988,8 +1045,7 @@ def _store_full(
     if any(note.path not in digests_of for note in vault.notes):
         return  # not loaded by load_vault: nothing to store
 
-    def notes() -> bytes:
-        records: dict[str, bytes] = {}
+    def records() -> Iterator[tuple[str, bytes]]:
         for note in vault.notes:
             digests = digests_of[note.path]
             out = None
@@ -1002,11 +1058,13 @@ def _store_full(
                 identities = (link_identity(link) for link in note.links)
                 fine = (identity_digest(i) for i in identities if i not in reported)
             record = _NoteRecord.of(note, digests[0], digests[1], reported, fine, out)
-            records[note.path] = record.encode()
-        return _dump(records)
+            yield note.path, record.encode()
 
-    def surface() -> bytes:
-        return _dump({note.path: _surface_record(note) for note in vault.notes})
+    def notes() -> Iterator[bytes]:
+        return dump_chunked(records())
+
+    def surface() -> Iterator[bytes]:
+        return dump_chunked((note.path, _surface_record(note)) for note in vault.notes)
 
     def index() -> bytes:
         found = vault.index
@@ -1144,9 +1202,7 @@ class _Changed:
         from wikigraph.parallel import Options, Task, read_notes
         from wikigraph.resolve import index_part
 
-        blobs = self.stored.section("notes")
-        if not isinstance(blobs, dict):
-            raise StateError("notes")
+        blobs = self.stored.chunked("notes")
         changed = sorted(sizes)
         records = {path: _NoteRecord.decode(blobs.get(path)) for path in changed}
         tasks = [Task(path, sizes[path], records[path].digest) for path in changed]
@@ -1172,10 +1228,7 @@ class _Changed:
     def surfaces(self) -> dict[str, bytes]:
         """Every note's surface (see :func:`_surface_record`), by path."""
         if self._surfaces is None:
-            value = self.stored.section("surface")
-            if not isinstance(value, dict):
-                raise StateError("surface")
-            self._surfaces = value
+            self._surfaces = self.stored.chunked("surface")
         return self._surfaces
 
     def stored_index(self) -> tuple[Any, ...]:
@@ -1406,16 +1459,16 @@ class _Changed:
         """Store the state with the new listing; ``stored`` is the new report's findings,
         None when they did not change (and so neither did the stored renderings)."""
         state = self.stored
-        sections = state.sections()
+        sections: dict[str, Section] = dict(state.sections())
         sections["entries"] = self.listing.encode()
-        sections["notes"] = _dump(blobs)
+        sections["notes"] = lambda: dump_chunked(blobs.items())
         if stored is not None:
             sections["report"] = stored.encode()
         if parsed:
             surfaces = self.surfaces()
             for path, note in parsed.items():
                 surfaces[path] = _surface_record(note)
-            sections["surface"] = _dump(surfaces)
+            sections["surface"] = lambda: dump_chunked(surfaces.items())
 
         def digest_of(path: str) -> bytes | None:
             return _NoteRecord.decode(blobs.get(path)).digest
