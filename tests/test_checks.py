@@ -16,6 +16,7 @@ from wikigraph.checks import (
     CHECKS,
     CheckResult,
     Diagnostic,
+    KeyOwners,
     Severity,
     TypoIndex,
     baseline_json,
@@ -508,6 +509,21 @@ def test_checks__documented_in_docs_checks_md() -> None:
         assert f"\n### `{code}`\n" in text, code
         on = "yes" if entry.enabled_by_default else "no"
         assert f"| [`{code}`](#{code}) | {entry.severity.value} | {on} |" in text, code
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.text("abé ", max_size=4), max_size=5), max_size=30), st.data())
+def test_key_owners_give_every_owner_of_a_key_in_order(
+    keys_of: list[list[str]], data: st.DataObject
+) -> None:
+    owners = KeyOwners(keys_of, len(keys_of), sum(len(keys) for keys in keys_of))
+    wanted = data.draw(st.lists(st.text("abé ", max_size=4), max_size=4))
+    found = owners.owners(wanted)
+    assert found == sorted(set(found))
+    holders = {n for n, keys in enumerate(keys_of) if set(keys) & set(wanted)}
+    assert holders <= set(found) <= set(range(len(keys_of)))
+    with pytest.raises(ValueError):
+        KeyOwners([["a", "b"]], 1, 1)
 
 
 def _typo_by_comparing_all(word: str, choices: list[str]) -> str | None:
