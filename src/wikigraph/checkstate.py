@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     Identity = tuple[object, ...]
     FindingRecord = tuple[str, str, str | None, str | None]
 
-STATE_FORMAT = 4
+STATE_FORMAT = 5
 """Bump when the layout of the state file changes."""
 MAGIC = b"wikigraph-check\x00"
 RACY_NS = 2_000_000_000
@@ -1070,8 +1070,6 @@ def _store_full(
         found = vault.index
         return _dump(
             (
-                dict(found.by_name),
-                dict(found.keys),
                 found.folders,
                 dict(found.aliases),
                 found.notes,
@@ -1079,6 +1077,12 @@ def _store_full(
                 vault.folders,
             )
         )
+
+    def names() -> Iterator[bytes]:
+        return dump_chunked(vault.index.by_name.items())
+
+    def keys() -> Iterator[bytes]:
+        return dump_chunked(vault.index.keys.items())
 
     def report_record() -> bytes:
         by_path: dict[str, list[tuple[Any, ...]]] = {}
@@ -1098,6 +1102,8 @@ def _store_full(
         "notes": notes,
         "surface": surface,
         "index": index,
+        "names": names,
+        "keys": keys,
         "report": report_record,
     }
     header = {
@@ -1237,9 +1243,9 @@ class _Changed:
         and the folders."""
         if self._index is None:
             value = self.stored.section("index")
-            if not isinstance(value, tuple) or len(value) != 7:
+            if not isinstance(value, tuple) or len(value) != 5:
                 raise StateError("index")
-            self._index = value
+            self._index = (self.stored.chunked("names"), self.stored.chunked("keys"), *value)
         return self._index
 
     def excluded(self) -> frozenset[str]:
