@@ -474,26 +474,22 @@ class StateFile:
             return None
         return data
 
-    def section(self, name: str) -> Any:
-        """A section's value; raises :class:`StateError` when it cannot be read."""
+    def section(self, name: str, decode: Callable[[bytes], Any] | None = None) -> Any:
+        """A section's value (``decode`` of its bytes, marshal by default); raises
+        :class:`StateError` when it cannot be read."""
         data = self.raw(name)
         if data is None:
             raise StateError(name)
         try:
-            return _load(data)
+            return (decode or _load)(data)
         except (EOFError, ValueError, TypeError) as error:
             raise StateError(name) from error
 
     def chunked(self, name: str) -> dict[Any, Any]:
         """A section written by :func:`dump_chunked`, as one dict; raises
         :class:`StateError` when it cannot be read."""
-        data = self.raw(name)
-        if data is None:
-            raise StateError(name)
-        try:
-            return load_chunked(data)
-        except (EOFError, ValueError, TypeError) as error:
-            raise StateError(name) from error
+        found: dict[Any, Any] = self.section(name, load_chunked)
+        return found
 
     def sections(self) -> dict[str, bytes]:
         """The bytes of every section; raises :class:`StateError` if one is damaged."""
