@@ -668,16 +668,13 @@ class _Suggester:
 
     def notes_named(self, stem: str) -> list[str]:
         """The notes (sorted) whose name without ``.md`` is ``stem`` in :func:`name_key` form."""
-        keys, notes, name = self._keys, self._notes, stem + ".md"
-        found = self._by_name.get(stem, ())
-        return [path for path in found if path in notes and last_part(keys[path]) == name]
+        return [path for path in self.files_named(stem + ".md") if path in self._notes]
 
     def note_at(self, key: str) -> str | None:
         """The note whose path without ``.md`` has the :func:`name_key` ``key`` (the last one
         in path order when several differ only in case)."""
-        keys, notes = self._keys, self._notes
-        found = self._by_name.get(last_part(key), ())
-        matches = [path for path in found if path in notes and keys[path][:-3] == key]
+        keys = self._keys
+        matches = [p for p in self.notes_named(last_part(key)) if keys[p][:-3] == key]
         return matches[-1] if matches else None
 
     # --- writing links -------------------------------------------------------------------
