@@ -1196,7 +1196,8 @@ class _Changed:
         self.shown = shown
         self.root = root
         self._surfaces: dict[str, bytes] | None = None
-        self._index: tuple[Any, ...] | None = None
+        self._parts: tuple[Any, ...] | None = None
+        self._names: tuple[Any, Any] | None = None
 
     def run(self, sizes: Mapping[str, int]) -> Report | None:
         """Read the changed notes (given with their sizes), parse those whose bytes differ
@@ -1237,16 +1238,23 @@ class _Changed:
         """The stored parts of the link index (:class:`~wikigraph.resolve.VaultIndex`'s
         ``by_name``, ``keys``, ``folders``, ``aliases`` and ``notes``), the excluded files
         and the folders."""
-        if self._index is None:
+        if self._names is None:
+            self._names = (self.stored.chunked("names"), self.stored.chunked("keys"))
+        return (*self._names, *self._small_parts())
+
+    def _small_parts(self) -> tuple[Any, ...]:
+        """The index section: the parts of :meth:`stored_index` after ``by_name`` and
+        ``keys``, read without those two (the largest)."""
+        if self._parts is None:
             value = self.stored.section("index")
             if not isinstance(value, tuple) or len(value) != 5:
                 raise StateError("index")
-            self._index = (self.stored.chunked("names"), self.stored.chunked("keys"), *value)
-        return self._index
+            self._parts = value
+        return self._parts
 
     def excluded(self) -> frozenset[str]:
         """The files that the checks skip."""
-        excluded: frozenset[str] = self.stored_index()[5]
+        excluded: frozenset[str] = self._small_parts()[3]
         return excluded
 
     def index(self) -> VaultIndex:
