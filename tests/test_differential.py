@@ -34,6 +34,7 @@ from wikigraph.cli import main
 from wikigraph.config import Settings
 from wikigraph.listing import links_json
 from wikigraph.parse import NoteParser
+from wikigraph.preview import PreviewRenderer
 from wikigraph.vault import Vault, load_vault
 
 GENERATOR = Path(__file__).parent.parent / "benchmarks" / "generate_vault.py"
@@ -42,6 +43,8 @@ NOTES = 250
 
 FULL_PARSER = NoteParser(lean=False)
 LEAN_PARSER = NoteParser()
+FULL_PREVIEWS = PreviewRenderer(lean=False)
+LEAN_PREVIEWS = PreviewRenderer()
 
 
 def _generator() -> ModuleType:
@@ -225,6 +228,27 @@ FRAGMENTS = st.sampled_from(
 @given(st.lists(FRAGMENTS, max_size=40).map("".join))
 def test_differential__lean_parser_on_random_markdown(text: str) -> None:
     assert LEAN_PARSER.parse_text("n.md", text) == FULL_PARSER.parse_text("n.md", text)
+
+
+def test_differential__lean_previews_match_full_previews(template: Path) -> None:
+    vault = load_vault(template, settings=Settings(no_cache=True), jobs=1)
+    excerpts = [note.excerpt for note in vault.notes if note.excerpt]
+    assert len(excerpts) > NOTES // 2
+    for text in excerpts:
+        assert LEAN_PREVIEWS.md.parse(text) == FULL_PREVIEWS.md.parse(text)
+        assert LEAN_PREVIEWS.render(text) == FULL_PREVIEWS.render(text)
+
+
+PREVIEW_FRAGMENTS = st.one_of(
+    FRAGMENTS,
+    st.sampled_from(["**", "__", "~~", "&", "&#x41;", "  \n", "\\\n", "Plain words", "#"]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(PREVIEW_FRAGMENTS, max_size=40).map("".join))
+def test_differential__lean_previews_on_random_markdown(text: str) -> None:
+    assert LEAN_PREVIEWS.md.parse(text) == FULL_PREVIEWS.md.parse(text)
 
 
 # --- wikigraph check: the stored report and the check of changed notes -----------------

@@ -35,7 +35,12 @@ from markdown_it.token import Token
 from wikigraph.files import write_atomic
 from wikigraph.model import Note
 from wikigraph.parse import split_destination, split_wikilink
-from wikigraph.syntax import WIKILINK, wikilink_rule
+from wikigraph.syntax import (
+    WIKILINK,
+    plain_inline_core,
+    setext_or_paragraph_rule,
+    wikilink_rule,
+)
 
 PreviewNode = object
 """A text (``str``) or an element (``list``: tag, attributes, children...)."""
@@ -68,20 +73,37 @@ def shorten(text: str, limit: int = PREVIEW_CHARS) -> str:
     return text[:cut].rstrip() + " …"
 
 
-def build_preview_parser() -> MarkdownIt:
-    """The markdown-it-py parser for previews: CommonMark, tables, wikilinks, no raw HTML."""
+_INLINE_RULES = frozenset(
+    {"text", "newline", "escape", "backticks", "strikethrough", "emphasis", WIKILINK}
+    | {"link", "image", "autolink", "html_inline", "entity"}
+)
+"""The inline rules of the preview parser whose first characters are all in :data:`_STARTS`."""
+_STARTS = "\n!&*<[\\]_`~"
+"""Every character at which one of :data:`_INLINE_RULES` can match."""
+
+
+def build_preview_parser(*, lean: bool = True) -> MarkdownIt:
+    """The markdown-it-py parser for previews: CommonMark, tables, wikilinks, no raw HTML.
+
+    ``lean`` gives inline content where no rule can match its text token directly, and
+    finds setext headings and paragraphs in one pass; the tokens are the same either way.
+    """
     md = MarkdownIt("commonmark", {"html": False, "maxNesting": 20}).enable(
         ["table", "strikethrough"]
     )
     md.inline.ruler.before("link", WIKILINK, wikilink_rule)
+    if lean and set(md.inline.ruler.get_active_rules()) <= _INLINE_RULES:
+        md.core.ruler.at("inline", plain_inline_core(_STARTS))
+    if lean and md.block.ruler.get_active_rules()[-2:] == ["lheading", "paragraph"]:
+        md.block.ruler.at("lheading", setext_or_paragraph_rule)
     return md
 
 
 class PreviewRenderer:
     """Turns Markdown into preview trees; build one and reuse it."""
 
-    def __init__(self) -> None:
-        self.md = build_preview_parser()
+    def __init__(self, *, lean: bool = True) -> None:
+        self.md = build_preview_parser(lean=lean)
 
     def render(self, markdown: str) -> list[PreviewNode]:
         """The preview tree (a list of top-level nodes) of ``markdown``."""

@@ -175,25 +175,35 @@ def lean_text_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def lean_inline_core(state: StateCore) -> None:
-    """Parse inline content, skipping content where no inline rule can match at all.
+def plain_inline_core(starts: str) -> Callable[[StateCore], None]:
+    """markdown-it's ``inline`` core rule, skipping content where no inline rule can match.
 
-    Such content (a heading or list item of plain words, say) becomes the single text
-    token the full inline parser would give it, without building a parser state.
+    ``starts`` holds every character at which an enabled inline rule can match. Content
+    without any of them (a heading or list item of plain words, say) becomes the single
+    text token the full inline parser would give it, without building a parser state.
     """
-    md = state.md
-    for token in state.tokens:
-        if token.type != "inline":
-            continue
-        if token.children is None:
-            token.children = []
-        content = token.content
-        if _RULE_START.search(content) is not None:
-            md.inline.parse(content, md, state.env, token.children)
-        elif content:
-            text = Token("text", "", 0)
-            text.content = content
-            token.children.append(text)
+    pattern = re.compile("[" + re.escape(starts) + "]")
+
+    def inline(state: StateCore) -> None:
+        md = state.md
+        for token in state.tokens:
+            if token.type != "inline":
+                continue
+            if token.children is None:
+                token.children = []
+            content = token.content
+            if pattern.search(content) is not None:
+                md.inline.parse(content, md, state.env, token.children)
+            elif content:
+                text = Token("text", "", 0)
+                text.content = content
+                token.children.append(text)
+
+    return inline
+
+
+lean_inline_core = plain_inline_core(RULE_STARTS)
+"""The ``inline`` core rule of the lean note parser (see :func:`plain_inline_core`)."""
 
 
 def _setext_marker(state: StateBlock, line: int) -> str:
