@@ -545,8 +545,11 @@ def test_check_state__graph_checks(runs: CheckRuns) -> None:
 def test_check_state__damaged_or_foreign_state_is_ignored(runs: CheckRuns) -> None:
     (state,) = runs.cache.rglob("check-*.state")
     data = state.read_bytes()
-    in_header = data[:-80] + b"x" * 50 + data[-30:]  # the header comes last
-    for damaged in (data[: len(data) // 2], in_header, b"x" + data[1:], b"junk"):
+    tail = len(checkstate.MAGIC) + 16  # the magic, format, header's size and offset
+    in_header = data[: -tail - 60] + b"x" * 50 + data[-tail - 10 :]  # just before the tail
+    in_magic = data[:-tail] + b"x" + data[1 - tail :]
+    in_offset = data[:-1] + bytes([data[-1] ^ 1])
+    for damaged in (data[: len(data) // 2], in_header, in_magic, in_offset, b"junk"):
         state.write_bytes(damaged)
         assert runs.same_as_plain() in ("full", "stored")
     # A damaged section is noticed when it is read (each has a CRC): until then the stored

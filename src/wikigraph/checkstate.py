@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     Identity = tuple[object, ...]
     FindingRecord = tuple[str, str, str | None, str | None]
 
-STATE_FORMAT = 5
+STATE_FORMAT = 6
 """Bump when the layout of the state file changes."""
 MAGIC = b"wikigraph-check\x00"
 RACY_NS = 2_000_000_000
@@ -286,7 +286,7 @@ def _file_bytes(path: str) -> bytes:
 
 CHECK_SOURCES = (
     "__init__.py", "cache.py", "cachedir.py", "checks.py", "checkstate.py", "cli.py",
-    "config.py", "errors.py", "listing.py", "model.py", "parallel.py", "parse.py",
+    "config.py", "errors.py", "files.py", "listing.py", "model.py", "parallel.py", "parse.py",
     "paths.py", "progress.py", "properties.py", "report.py", "resolve.py", "scan.py",
     "syntax.py", "vault.py", "commands/__init__.py", "commands/check.py",
 )  # fmt: skip
@@ -402,10 +402,10 @@ class Report:
 
 # --- the state file -------------------------------------------------------------------
 
-_HEAD = len(MAGIC) + 16
-"""The magic, the format, the header's size and the header's offset; the sections follow,
-and the header (with every section's offset, size and CRC) comes after them, so that each
-section can be written as soon as it is made."""
+_TAIL = len(MAGIC) + 16
+"""The file ends with the magic, the format, the header's size and the header's offset.
+The sections come first and the header (with every section's offset, size and CRC) after
+them, so that each section is written as soon as it is made, and the file in one pass."""
 
 Section = bytes | Callable[[], bytes | Iterable[bytes]]
 """A section's bytes, or a function that makes them (all at once, or piece by piece) when
@@ -420,11 +420,10 @@ class StateError(Exception):
 class StateFile:
     """One stored check: a header, and named sections that are read only when needed."""
 
-    def __init__(self, path: Path, header: dict[str, Any], handle: int, start: int) -> None:
+    def __init__(self, path: Path, header: dict[str, Any], handle: int) -> None:
         self.path = path
         self.header = header
         self.handle = handle
-        self.start = start
 
     @classmethod
     def open(cls, path: Path, key: str) -> StateFile | None:
@@ -434,14 +433,17 @@ class StateFile:
         except OSError:
             return None
         try:
-            head = os.pread(handle, _HEAD, 0)
-            if len(head) != _HEAD or not head.startswith(MAGIC):
+            end = os.fstat(handle).st_size - _TAIL
+            tail = os.pread(handle, _TAIL, end) if end >= 0 else b""
+            if len(tail) != _TAIL or not tail.startswith(MAGIC):
                 raise StateError("not a state file")
-            version = int.from_bytes(head[-16:-12], "little")
-            size = int.from_bytes(head[-12:-8], "little")
-            where = int.from_bytes(head[-8:], "little")
+            version = int.from_bytes(tail[-16:-12], "little")
+            size = int.from_bytes(tail[-12:-8], "little")
+            where = int.from_bytes(tail[-8:], "little")
             if version != STATE_FORMAT:
                 raise StateError("another format")
+            if where + size != end:
+                raise StateError("damaged")
             raw = os.pread(handle, size, where)
             header = _load(raw) if len(raw) == size else None
             if not isinstance(header, dict) or header.get("key") != key:
@@ -452,7 +454,7 @@ class StateFile:
         except (OSError, StateError, EOFError, ValueError, TypeError):
             os.close(handle)
             return None
-        return cls(path, header, handle, _HEAD)
+        return cls(path, header, handle)
 
     def close(self) -> None:
         """Close the file."""
@@ -467,7 +469,7 @@ class StateFile:
             return None
         offset, length, crc = where
         try:
-            data = os.pread(self.handle, length, self.start + offset)
+            data = os.pread(self.handle, length, offset)
         except (OSError, TypeError, ValueError, OverflowError):
             return None
         if len(data) != length or zlib.crc32(data) != crc:
@@ -543,44 +545,39 @@ def load_chunked(data: bytes) -> dict[Any, Any]:
 
 
 def write_state(path: Path, header: Mapping[str, object], sections: Mapping[str, Section]) -> None:
-    """Write a state file atomically (a temporary file renamed over the old one), making
-    and writing one section at a time; give up silently when the folder cannot be
-    written."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{time.time_ns()}.tmp")
+    """Write a state file atomically, making and writing one section at a time; give up
+    silently when the folder cannot be written (the state is only a cache)."""
+    from wikigraph.files import write_atomic_pieces
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as stream:
-            stream.write(bytes(_HEAD))  # filled in once the header's place is known
-            table: dict[str, tuple[int, int, int]] = {}
-            offset = 0
-            for name, section in sections.items():
-                made = section() if callable(section) else section
-                pieces = (made,) if isinstance(made, bytes) else made
-                length = crc = 0
-                for piece in pieces:
-                    stream.write(piece)
-                    length += len(piece)
-                    crc = zlib.crc32(piece, crc)
-                table[name] = (offset, length, crc)
-                offset += length
-                del made, pieces
-            encoded = _dump({**header, "sections": table})
-            stream.write(encoded)
-            stream.seek(0)
-            stream.write(
-                MAGIC
-                + STATE_FORMAT.to_bytes(4, "little")
-                + len(encoded).to_bytes(4, "little")
-                + (_HEAD + offset).to_bytes(8, "little")
-            )
-        os.replace(temporary, path)
-    except BaseException as error:  # a section that failed to be made leaves no file either
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        if isinstance(error, OSError):
-            return
-        raise
+        write_atomic_pieces(path, _state_pieces(header, sections), durable=False)
+    except OSError:
+        return
     _remove_stale(path)
+
+
+def _state_pieces(header: Mapping[str, object], sections: Mapping[str, Section]) -> Iterator[bytes]:
+    """The bytes of a state file: each section as it is made, the header, the tail."""
+    table: dict[str, tuple[int, int, int]] = {}
+    offset = 0
+    for name, section in sections.items():
+        made = section() if callable(section) else section
+        length = crc = 0
+        for piece in (made,) if isinstance(made, bytes) else made:
+            yield piece
+            length += len(piece)
+            crc = zlib.crc32(piece, crc)
+        table[name] = (offset, length, crc)
+        offset += length
+        del made  # not held while the next section is made
+    encoded = _dump({**header, "sections": table})
+    yield encoded
+    yield (
+        MAGIC
+        + STATE_FORMAT.to_bytes(4, "little")
+        + len(encoded).to_bytes(4, "little")
+        + offset.to_bytes(8, "little")
+    )
 
 
 def _remove_stale(current: Path) -> None:

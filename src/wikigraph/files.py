@@ -14,17 +14,19 @@ def write_atomic(path: Path, data: bytes) -> None:
     write_atomic_pieces(path, (data,))
 
 
-def write_atomic_pieces(path: Path, pieces: Iterable[bytes]) -> None:
+def write_atomic_pieces(path: Path, pieces: Iterable[bytes], *, durable: bool = True) -> None:
     """Write the concatenated ``pieces`` to ``path`` atomically, one piece at a time (the
-    whole never needs to be in memory)."""
+    whole never needs to be in memory). ``durable`` waits until the data is on disk before
+    the rename; a cache that can be made again does without."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             for piece in pieces:
                 stream.write(piece)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
