@@ -27,18 +27,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from headless_chromium import ARGS, CHROMIUM  # beside this script
+
 HERE = Path(__file__).resolve().parent
 GENERATOR = HERE / "generate_vault.py"
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +98,7 @@ def _first_draw(page: Path, runs: int) -> tuple[float, int, int]:
     counts = (0, 0)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=BROWSER_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=ARGS
         )
         try:
             for _ in range(runs):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -12,6 +15,32 @@ VAULTS = FIXTURES / "vaults"
 GOLDEN = FIXTURES / "golden"
 REPO = TESTS.parent
 CORPORA = FIXTURES / "corpora"
+BENCHMARKS = REPO / "benchmarks"
+
+
+def benchmark_script(name: str) -> ModuleType:
+    """A script of ``benchmarks/`` imported as a module (once: later calls get the same)."""
+    module_name = f"benchmarks_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def vault_generator() -> ModuleType:
+    """``benchmarks/generate_vault.py``: synthetic vaults with their ground truth."""
+    return benchmark_script("generate_vault")
+
+
+@pytest.fixture(scope="session")
+def headless_chromium() -> ModuleType:
+    """``benchmarks/headless_chromium.py``: where Chromium is and how it is started."""
+    return benchmark_script("headless_chromium")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -23,16 +24,6 @@ from wikigraph.vault import load_vault
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1400, "height": 900}
 VIEW_BASIC = Path(__file__).parent / "fixtures" / "vaults" / "view-basic"
 READY = "html[data-wg-state=ready], html[data-wg-state=error]"
@@ -44,22 +35,24 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 
-def _playwright() -> Any:
+def _playwright(chromium: Path) -> Any:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         pytest.skip("playwright is not installed (pip install -e '.[test]')")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    if not chromium.exists():
+        pytest.skip(f"no Chromium at {chromium} (apt-get install chromium)")
     return sync_playwright
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    sync_playwright = _playwright()
+def browser(headless_chromium: ModuleType) -> Iterator[Any]:
+    sync_playwright = _playwright(headless_chromium.CHROMIUM)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
+            executable_path=str(headless_chromium.CHROMIUM),
+            headless=True,
+            args=headless_chromium.ARGS,
         )
         try:
             yield launched

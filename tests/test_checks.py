@@ -6,6 +6,7 @@ import difflib
 import json
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -440,22 +441,13 @@ def test_checks__typo_ties_give_no_suggestion() -> None:
     assert typo_of("2024-02-6", ["2024-02-16", "2024-03-17"]) == "2024-02-16"
 
 
-GENERATOR = Path(__file__).parent.parent / "benchmarks" / "generate_vault.py"
-
-
 @pytest.fixture(scope="module")
-def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+def generated(
+    vault_generator: ModuleType, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, object]]:
     """A generated 400-note vault and its ground truth."""
-    import importlib.util
-    import sys
-
-    spec = importlib.util.spec_from_file_location("generate_vault_for_checks", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
     out = tmp_path_factory.mktemp("generated") / "vault"
-    truth: dict[str, object] = module.generate_vault(out, 400, 5)
+    truth: dict[str, object] = vault_generator.generate_vault(out, 400, 5)
     return out, truth
 
 

@@ -16,12 +16,10 @@ in every output format are those of ``wikigraph check --no-cache``.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -37,7 +35,6 @@ from wikigraph.parse import NoteParser
 from wikigraph.preview import PreviewRenderer
 from wikigraph.vault import Vault, load_vault
 
-GENERATOR = Path(__file__).parent.parent / "benchmarks" / "generate_vault.py"
 SEEDS = (11, 12, 13)
 NOTES = 250
 
@@ -47,20 +44,15 @@ FULL_PREVIEWS = PreviewRenderer(lean=False)
 LEAN_PREVIEWS = PreviewRenderer()
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate_vault", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module", params=SEEDS)
-def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    vault_generator: ModuleType,
+) -> Path:
     """A generated vault for one seed (copied before each test changes it)."""
     out = tmp_path_factory.mktemp(f"seed{request.param}") / "vault"
-    _generator().generate_vault(out, NOTES, request.param)
+    vault_generator.generate_vault(out, NOTES, request.param)
     return out
 
 
@@ -314,9 +306,9 @@ class CheckRuns:
 
 
 @pytest.fixture(scope="module")
-def state_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def state_template(tmp_path_factory: pytest.TempPathFactory, vault_generator: ModuleType) -> Path:
     out = tmp_path_factory.mktemp("state") / "vault"
-    _generator().generate_vault(out, STATE_NOTES, STATE_SEED)
+    vault_generator.generate_vault(out, STATE_NOTES, STATE_SEED)
     return out
 
 

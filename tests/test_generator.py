@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import statistics
-import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
@@ -17,25 +15,12 @@ from wikigraph.config import Settings
 from wikigraph.model import LinkStatus, Location, Unresolved
 from wikigraph.vault import load_vault
 
-GENERATOR = Path(__file__).parent.parent / "benchmarks" / "generate_vault.py"
-
 
 @pytest.fixture(scope="module")
-def generator() -> ModuleType:
-    """The generator script, imported as a module."""
-    spec = importlib.util.spec_from_file_location("generate_vault", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="module")
-def generated(generator: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def generated(vault_generator: ModuleType, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 400-note vault (seed 3) with its truth file beside it."""
     out = tmp_path_factory.mktemp("generated") / "vault"
-    generator.generate_vault(out, 400, 3)
+    vault_generator.generate_vault(out, 400, 3)
     return out
 
 
@@ -59,18 +44,22 @@ def _places(entries: object) -> set[tuple[str, int, int, str]]:
     return {(e["source"], e["line"], e["column"], e["raw"]) for e in entries}
 
 
-def test_generator__same_seed_gives_identical_bytes(generator: ModuleType, tmp_path: Path) -> None:
-    generator.generate_vault(tmp_path / "a", 120, 7)
-    generator.generate_vault(tmp_path / "b", 120, 7)
+def test_generator__same_seed_gives_identical_bytes(
+    vault_generator: ModuleType, tmp_path: Path
+) -> None:
+    vault_generator.generate_vault(tmp_path / "a", 120, 7)
+    vault_generator.generate_vault(tmp_path / "b", 120, 7)
     first, second = _tree(tmp_path / "a"), _tree(tmp_path / "b")
     assert len(first) > 120
     assert first == second
     assert (tmp_path / "a.truth.json").read_bytes() == (tmp_path / "b.truth.json").read_bytes()
 
 
-def test_generator__other_seed_gives_other_vault(generator: ModuleType, tmp_path: Path) -> None:
-    generator.generate_vault(tmp_path / "a", 120, 7)
-    generator.generate_vault(tmp_path / "b", 120, 8)
+def test_generator__other_seed_gives_other_vault(
+    vault_generator: ModuleType, tmp_path: Path
+) -> None:
+    vault_generator.generate_vault(tmp_path / "a", 120, 7)
+    vault_generator.generate_vault(tmp_path / "b", 120, 8)
     assert _tree(tmp_path / "a") != _tree(tmp_path / "b")
 
 
@@ -127,23 +116,23 @@ def test_generator__vault_is_realistic(generated: Path) -> None:
 
 
 def test_generator__never_replaces_a_folder_it_did_not_make(
-    generator: ModuleType, tmp_path: Path
+    vault_generator: ModuleType, tmp_path: Path
 ) -> None:
     precious = tmp_path / "notes"
     precious.mkdir()
     (precious / "mine.md").write_text("keep me", encoding="utf-8")
     with pytest.raises(SystemExit, match="not made by this script"):
-        generator.generate_vault(precious, 10, 1)
+        vault_generator.generate_vault(precious, 10, 1)
     assert (precious / "mine.md").read_text(encoding="utf-8") == "keep me"
     with pytest.raises(SystemExit, match="must not be inside the vault"):
-        generator.generate_vault(tmp_path / "v", 10, 1, tmp_path / "v" / "truth.json")
+        vault_generator.generate_vault(tmp_path / "v", 10, 1, tmp_path / "v" / "truth.json")
 
 
-def test_generator__regenerates_its_own_folder(generator: ModuleType, tmp_path: Path) -> None:
+def test_generator__regenerates_its_own_folder(vault_generator: ModuleType, tmp_path: Path) -> None:
     out = tmp_path / "v"
-    generator.generate_vault(out, 30, 1)
+    vault_generator.generate_vault(out, 30, 1)
     (out / "stray.md").write_text("left over", encoding="utf-8")
-    generator.generate_vault(out, 30, 1)
+    vault_generator.generate_vault(out, 30, 1)
     assert not (out / "stray.md").exists()
-    assert generator.main([str(out), "--notes", "30", "--seed", "1"]) == 0
+    assert vault_generator.main([str(out), "--notes", "30", "--seed", "1"]) == 0
     assert len(list(out.rglob("*.md"))) == 30
