@@ -679,12 +679,6 @@ class _NoteRecord:
         return Note(
             path=path,
             title="",
-            properties={},
-            aliases=(),
-            tags=(),
-            headings=(),
-            blocks=(),
-            links=(),
             suppressions=tuple(Suppression(line, frozenset(codes)) for line, codes in lines),
             ignored_checks=frozenset(ignored) if ignored is not None else None,
         )
@@ -1288,12 +1282,9 @@ class _Changed:
                 note = Note(
                     path=path,
                     title=note_title(path),
-                    properties={},
                     aliases=tuple(_load(surface)[0]),
-                    tags=(),
                     headings=_headings_of(surface),
                     blocks=_blocks_of(surface),
-                    links=(),
                 )
             found.append(note)
         return Vault(

@@ -132,19 +132,20 @@ class Suppression:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A parsed Markdown note."""
+    """A parsed Markdown note (what is left out is empty: a note that could not be read,
+    or a stand-in holding only what one step needs)."""
 
     path: str
     title: str
     """The file name without ``.md``."""
-    properties: Mapping[str, object]
+    properties: Mapping[str, object] = field(default_factory=dict)
     """Frontmatter as plain JSON-compatible values, in file order."""
-    aliases: tuple[str, ...]
-    tags: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
     """Tags without ``#``, from the ``tags`` property and the body, in first-seen order."""
-    headings: tuple[Heading, ...]
-    blocks: tuple[Block, ...]
-    links: tuple[Link, ...]
+    headings: tuple[Heading, ...] = ()
+    blocks: tuple[Block, ...] = ()
+    links: tuple[Link, ...] = ()
     problems: tuple[Problem, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     ignored_checks: frozenset[str] | None = None

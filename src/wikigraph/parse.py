@@ -244,18 +244,7 @@ def note_title(path: str) -> str:
 
 def unparsed_note(path: str, problems: Sequence[Problem]) -> Note:
     """A note that could not be read: no content, only its problems."""
-    return Note(
-        path=path,
-        title=note_title(path),
-        properties={},
-        aliases=(),
-        tags=(),
-        headings=(),
-        blocks=(),
-        links=(),
-        problems=tuple(problems),
-        parsed=False,
-    )
+    return Note(path=path, title=note_title(path), problems=tuple(problems), parsed=False)
 
 
 class NoteParser:
