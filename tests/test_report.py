@@ -211,6 +211,18 @@ def test_report__summary_line(
     assert summary_line(result) == expected
 
 
+def test_report__summary_line_counts_only_checked_notes_as_notes() -> None:
+    # A skipped ".md" file (its name is not UTF-8) and an excluded note are not among
+    # the checked notes: they count as other files, never as more notes than there are.
+    diagnostics = (
+        diagnostic(path="a.md"),
+        diagnostic(path="bad-name-\\xff.md"),
+        diagnostic(path="excluded.md", severity=Severity.WARNING),
+    )
+    result = CheckResult(diagnostics, 2, note_paths=("a.md", "b.md"))
+    assert summary_line(result) == "Found 2 errors and 1 warning in 1 of 2 notes and 2 other files."
+
+
 def test_report__junit_structure(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

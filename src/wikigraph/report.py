@@ -86,9 +86,13 @@ def summary_line(result: CheckResult) -> str:
         for severity in Severity
         if result.count(severity)
     ]
-    note_paths = set(result.paths)
-    other = len([p for p in note_paths if not p.lower().endswith(".md")])
-    where = f"{len(note_paths) - other} of {notes}"
+    paths = result.paths
+    if result.note_paths:
+        checked = set(result.note_paths)
+        other = len([p for p in paths if p not in checked])
+    else:  # a result made without its notes' paths: tell notes by their extension
+        other = len([p for p in paths if not p.lower().endswith(".md")])
+    where = f"{len(paths) - other} of {notes}"
     if other:
         where += f" and {plural(other, 'other file')}"
     return f"Found {_and(counts)} in {where}{extra}."
