@@ -205,6 +205,51 @@ def test_cache__row_with_flipped_bytes_is_parsed_again(
     assert again.links == reference(vault).links
 
 
+def _rows(stored: Path) -> dict[str, tuple[bytes, bytes | None]]:
+    with sqlite3.connect(stored) as connection:
+        found = connection.execute("SELECT path, note, resolved_under FROM notes")
+        return {path: (note, under) for path, note, under in found}
+
+
+def test_cache__a_new_file_rewrites_only_the_resolutions(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    load(vault, tmp_path / "c")
+    (stored,) = cache_files(tmp_path / "c")
+    before = _rows(stored)
+    (vault / "New.md").write_text("Links to [[Plan]].\n", encoding="utf-8")
+    grown = load(vault, tmp_path / "c")  # the index changed: every note is resolved again
+    assert (grown.load_stats.parsed, grown.load_stats.resolved) == (1, 4)
+    assert grown.links == reference(vault).links
+    after = _rows(stored)
+    assert set(after) == {*before, "New.md"}
+    for path, (note, under) in before.items():
+        assert after[path][0] == note  # the note's row was not written again
+        assert after[path][1] not in (None, under)  # its resolutions were
+    again = load(vault, tmp_path / "c")
+    assert (again.load_stats.read, again.load_stats.resolved) == (0, 0)
+    assert again.links == reference(vault).links
+
+
+def test_cache__damaged_resolutions_are_made_again(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    load(vault, tmp_path / "c")
+    (stored,) = cache_files(tmp_path / "c")
+    with sqlite3.connect(stored) as connection:
+        query = "SELECT resolved FROM notes WHERE path = 'Plan.md'"
+        (blob,) = connection.execute(query).fetchone()
+        damaged = blob.replace(b"Index.md", b"Indxx.md")
+        assert damaged != blob
+        connection.execute("UPDATE notes SET resolved = ? WHERE path = 'Plan.md'", (damaged,))
+    again = load(vault, tmp_path / "c")
+    assert (again.load_stats.parsed, again.load_stats.resolved) == (0, 1)
+    assert again.links == reference(vault).links
+    mended = load(vault, tmp_path / "c")
+    assert mended.load_stats.resolved == 0
+    assert mended.links == reference(vault).links
+
+
 def _load_in_child(root: str, cache_dir: str, queue: multiprocessing.Queue[object]) -> None:
     loaded = load_vault(root, settings=Settings(cache_dir=Path(cache_dir)), jobs=1)
     queue.put([(r.link.source, r.link.line, r.link.column, r.target) for r in loaded.links])

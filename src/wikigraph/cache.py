@@ -16,8 +16,11 @@ Storage is one SQLite file per cache key, ``parse-<key>.sqlite3``, one row per n
 that a run that changed one note writes one row. The key covers the wikigraph version, the
 source of every module whose output is stored, the parsing libraries, the Python version
 and the options that change results, so any of those changing means a fresh file; files
-unused for :data:`STALE_DAYS` days are removed. Each row carries a CRC of its data; a row
-that fails it, or a file SQLite cannot read, is ignored and rebuilt. The link index is
+unused for :data:`STALE_DAYS` days are removed. Each row carries a CRC of its note and one
+of its resolutions, so that a run which only resolved the links again (another file was
+added, say) rewrites the resolutions and not the note; a row that fails the first, or a
+file SQLite cannot read, is ignored and rebuilt, and resolutions that fail the second are
+made again. The link index is
 not stored: built from the notes, it costs less than reading it back. Two runs may share a
 cache: SQLite serialises their writes, and a run that cannot write simply does not.
 Nothing here raises for a cache problem; errors only cost speed.
@@ -45,7 +48,7 @@ from pathlib import Path
 
 from wikigraph.model import Link, Note, ResolvedLink, VaultFile
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 """Bump when the layout of the stored data changes."""
 RACY_NS = 2_000_000_000
 """A file changed (ctime) this close to when its fingerprint was stored is read again next
@@ -327,6 +330,15 @@ class Update:
     :func:`split_previews`); None when ``note`` holds its own."""
 
 
+@dataclass(slots=True)
+class Resolutions:
+    """New resolutions for a note whose stored row is otherwise current."""
+
+    path: str
+    resolved: tuple[ResolvedLink, ...]
+    resolved_under: bytes
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS notes (
     path TEXT PRIMARY KEY,
@@ -340,7 +352,8 @@ CREATE TABLE IF NOT EXISTS notes (
     resolved_under BLOB,
     resolved BLOB,
     previews BLOB NOT NULL,
-    crc INTEGER NOT NULL
+    crc INTEGER NOT NULL,
+    resolved_crc INTEGER
 ) WITHOUT ROWID;
 """
 
@@ -393,7 +406,7 @@ class ParseCache:
             return
         query = (
             "SELECT path, size, mtime_ns, inode, ctime_ns, digest, note, index_part,"
-            " resolved_under, resolved, previews, crc FROM notes"
+            " resolved_under, resolved, previews, crc, resolved_crc FROM notes"
         )
         try:
             for row in self.connection.execute(query):
@@ -403,16 +416,30 @@ class ParseCache:
         except sqlite3.DatabaseError:
             self._damaged()
 
-    def write(self, updates: Sequence[Update], gone: Sequence[str], now_ns: int) -> None:
-        """Store ``updates`` and forget the notes at ``gone``, in one transaction."""
-        if self.connection is None or not (updates or gone):
+    def write(
+        self,
+        updates: Sequence[Update],
+        gone: Sequence[str],
+        now_ns: int,
+        resolutions: Sequence[Resolutions] = (),
+    ) -> None:
+        """Store ``updates``, replace the resolutions of notes whose rows are otherwise
+        current, and forget the notes at ``gone``, in one transaction."""
+        if self.connection is None or not (updates or gone or resolutions):
             return
         rows = (_row(update, now_ns) for update in updates)  # encoded one at a time
+        resolved = (_resolved_row(item) for item in resolutions)
         removed = [(path,) for path in gone]
         try:
             with _transaction(self.connection):
                 self.connection.executemany(
-                    "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+                    "INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                self.connection.executemany(
+                    "UPDATE notes SET resolved_under = ?, resolved = ?, resolved_crc = ?"
+                    " WHERE path = ?",
+                    resolved,
                 )
                 self.connection.executemany("DELETE FROM notes WHERE path = ?", removed)
         except sqlite3.OperationalError:
@@ -454,9 +481,11 @@ def _row(update: Update, now_ns: int) -> tuple[object, ...]:
     values = NOTE_CODEC.encode(update.note)
     previews = update.previews if update.previews is not None else split_previews(values)
     note = marshal.dumps(values)
-    resolved = None
+    path = update.path.encode("utf-8", "surrogatepass")
+    resolved = resolved_crc = None
     if update.resolved is not None:
-        resolved = marshal.dumps([RESOLVED_CODEC.encode(r) for r in update.resolved])
+        resolved = _encode_resolved(update.resolved)
+        resolved_crc = _crc(path, update.resolved_under, resolved)
     return (
         update.path,
         size,
@@ -469,15 +498,31 @@ def _row(update: Update, now_ns: int) -> tuple[object, ...]:
         update.resolved_under,
         resolved,
         previews,
-        _crc(update.path.encode("utf-8", "surrogatepass"), update.digest, note, resolved, previews),
+        _crc(path, update.digest, note, previews),
+        resolved_crc,
     )
 
 
+def _resolved_row(item: Resolutions) -> tuple[object, ...]:
+    resolved = _encode_resolved(item.resolved)
+    path = item.path.encode("utf-8", "surrogatepass")
+    crc = _crc(path, item.resolved_under, resolved)
+    return (item.resolved_under, resolved, crc, item.path)
+
+
+def _encode_resolved(resolved: Sequence[ResolvedLink]) -> bytes:
+    return marshal.dumps([RESOLVED_CODEC.encode(r) for r in resolved])
+
+
 def _entry(row: tuple[typing.Any, ...], with_previews: bool) -> Entry | None:
-    path, size, mtime_ns, inode, ctime_ns, digest, note, part, under, resolved, previews, crc = row
+    path, size, mtime_ns, inode, ctime_ns, digest, note, part, under, resolved = row[:10]
+    previews, crc, resolved_crc = row[10:]
     try:
-        if crc != _crc(path.encode("utf-8", "surrogatepass"), digest, note, resolved, previews):
+        encoded_path = path.encode("utf-8", "surrogatepass")
+        if crc != _crc(encoded_path, digest, note, previews):
             return None
+        if resolved is not None and resolved_crc != _crc(encoded_path, under, resolved):
+            resolved = under = None  # damaged resolutions: the links are resolved again
         values = marshal.loads(note)
         if with_previews:
             join_previews(values, previews)

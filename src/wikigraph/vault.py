@@ -140,6 +140,8 @@ class _Loaded:
     previews: bytes | None = None
     """The note's properties and excerpt as bytes, when the note was loaded without them
     (kept for the cache; see :func:`wikigraph.cache.split_previews`)."""
+    row_current: bool = False
+    """The cache's row holds this note as it is: only new resolutions need storing."""
 
 
 @contextlib.contextmanager
@@ -217,7 +219,7 @@ def _read(
         entry = stored.get(file.path)
         if entry is not None and entry.fingerprint == fingerprint(file):
             loaded[file.path] = _Loaded(
-                file, entry.note, entry.digest, entry, previews=entry.previews
+                file, entry.note, entry.digest, entry, previews=entry.previews, row_current=True
             )
         else:
             tasks.append(Task(file.path, file.size, entry.digest if entry else None))
@@ -300,11 +302,16 @@ def _store(
     parts: Sequence[bytes],
     index_key: bytes,
 ) -> None:
-    from wikigraph.cache import Update, fingerprint
+    from wikigraph.cache import Resolutions, Update, fingerprint
 
     updates: list[Update] = []
+    resolutions: list[Resolutions] = []
     for item, part in zip(loaded, parts, strict=True):
         if not item.store or item.digest is None:
+            continue
+        if item.row_current and item.resolved is not None:
+            # Resolved again against a changed index: the note itself is stored already.
+            resolutions.append(Resolutions(item.file.path, item.resolved, index_key))
             continue
         updates.append(
             Update(
@@ -320,7 +327,7 @@ def _store(
         )
     kept = {item.file.path for item in loaded if item.digest is not None}
     gone = [path for path in stored if path not in kept]
-    cache.write(updates, gone, time.time_ns())
+    cache.write(updates, gone, time.time_ns(), resolutions)
 
 
 def load_vault(
