@@ -231,6 +231,23 @@ def test_cache__a_new_file_rewrites_only_the_resolutions(
     assert again.links == reference(vault).links
 
 
+def test_cache__resolutions_never_land_on_another_version_of_the_note(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    # A run resolved a note's links again while another run stored a newer version of
+    # the note: the first run's resolutions must not be stored with the newer note.
+    load(vault, tmp_path / "c")
+    (stored,) = cache_files(tmp_path / "c")
+    before = _rows(stored)
+    key = stored.name[len("parse-") : -len(".sqlite3")]
+    opened = cache.ParseCache.open(stored.parent, key)
+    assert opened is not None
+    stale = cache.Resolutions("Plan.md", b"an older version", (), b"another index")
+    opened.write([], [], 0, [stale])
+    opened.close()
+    assert _rows(stored) == before
+
+
 def test_cache__damaged_resolutions_are_made_again(
     vault: Path, tmp_path: Path, trusted: None
 ) -> None:

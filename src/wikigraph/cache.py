@@ -335,6 +335,9 @@ class Resolutions:
     """New resolutions for a note whose stored row is otherwise current."""
 
     path: str
+    digest: bytes
+    """Of the note's bytes: the resolutions are stored only if the row still holds them
+    (another run may have stored a newer version of the note meanwhile)."""
     resolved: tuple[ResolvedLink, ...]
     resolved_under: bytes
 
@@ -438,7 +441,7 @@ class ParseCache:
                 )
                 self.connection.executemany(
                     "UPDATE notes SET resolved_under = ?, resolved = ?, resolved_crc = ?"
-                    " WHERE path = ?",
+                    " WHERE path = ? AND digest = ?",
                     resolved,
                 )
                 self.connection.executemany("DELETE FROM notes WHERE path = ?", removed)
@@ -485,7 +488,7 @@ def _row(update: Update, now_ns: int) -> tuple[object, ...]:
     resolved = resolved_crc = None
     if update.resolved is not None:
         resolved = _encode_resolved(update.resolved)
-        resolved_crc = _crc(path, update.resolved_under, resolved)
+        resolved_crc = _crc(path, update.digest, update.resolved_under, resolved)
     return (
         update.path,
         size,
@@ -506,8 +509,8 @@ def _row(update: Update, now_ns: int) -> tuple[object, ...]:
 def _resolved_row(item: Resolutions) -> tuple[object, ...]:
     resolved = _encode_resolved(item.resolved)
     path = item.path.encode("utf-8", "surrogatepass")
-    crc = _crc(path, item.resolved_under, resolved)
-    return (item.resolved_under, resolved, crc, item.path)
+    crc = _crc(path, item.digest, item.resolved_under, resolved)
+    return (item.resolved_under, resolved, crc, item.path, item.digest)
 
 
 def _encode_resolved(resolved: Sequence[ResolvedLink]) -> bytes:
@@ -521,7 +524,7 @@ def _entry(row: tuple[typing.Any, ...], with_previews: bool) -> Entry | None:
         encoded_path = path.encode("utf-8", "surrogatepass")
         if crc != _crc(encoded_path, digest, note, previews):
             return None
-        if resolved is not None and resolved_crc != _crc(encoded_path, under, resolved):
+        if resolved is not None and resolved_crc != _crc(encoded_path, digest, under, resolved):
             resolved = under = None  # damaged resolutions: the links are resolved again
         values = marshal.loads(note)
         if with_previews:

@@ -311,7 +311,7 @@ def _store(
             continue
         if item.row_current and item.resolved is not None:
             # Resolved again against a changed index: the note itself is stored already.
-            resolutions.append(Resolutions(item.file.path, item.resolved, index_key))
+            resolutions.append(Resolutions(item.file.path, item.digest, item.resolved, index_key))
             continue
         updates.append(
             Update(
