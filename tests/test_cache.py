@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import shutil
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -205,10 +206,10 @@ def test_cache__row_with_flipped_bytes_is_parsed_again(
     assert again.links == reference(vault).links
 
 
-def _rows(stored: Path) -> dict[str, tuple[bytes, bytes | None]]:
+def _rows(stored: Path) -> dict[str, tuple[bytes, bytes | None, int]]:
     with sqlite3.connect(stored) as connection:
-        found = connection.execute("SELECT path, note, resolved_under FROM notes")
-        return {path: (note, under) for path, note, under in found}
+        found = connection.execute("SELECT path, note, resolved_under, inode FROM notes")
+        return {path: (note, under, inode) for path, note, under, inode in found}
 
 
 def test_cache__a_new_file_rewrites_only_the_resolutions(
@@ -223,27 +224,55 @@ def test_cache__a_new_file_rewrites_only_the_resolutions(
     assert grown.links == reference(vault).links
     after = _rows(stored)
     assert set(after) == {*before, "New.md"}
-    for path, (note, under) in before.items():
-        assert after[path][0] == note  # the note's row was not written again
+    for path, (note, under, _) in before.items():
+        assert after[path][0] == note  # the note was not written again
         assert after[path][1] not in (None, under)  # its resolutions were
     again = load(vault, tmp_path / "c")
     assert (again.load_stats.read, again.load_stats.resolved) == (0, 0)
     assert again.links == reference(vault).links
 
 
-def test_cache__resolutions_never_land_on_another_version_of_the_note(
+def test_cache__a_fresh_checkout_rewrites_only_the_stats(
     vault: Path, tmp_path: Path, trusted: None
 ) -> None:
-    # A run resolved a note's links again while another run stored a newer version of
-    # the note: the first run's resolutions must not be stored with the newer note.
+    # The same notes written anew at the same place (a fresh checkout with the cache of
+    # an earlier one, as in CI): every note is read, none is parsed, and only their
+    # stats are stored.
+    load(vault, tmp_path / "c")
+    (stored,) = cache_files(tmp_path / "c")
+    before = _rows(stored)
+    checkout = vault
+    shutil.move(vault, tmp_path / "earlier")
+    shutil.copytree(tmp_path / "earlier", checkout)
+    fresh = load(checkout, tmp_path / "c")
+    assert (fresh.load_stats.read, fresh.load_stats.parsed, fresh.load_stats.resolved) == (3, 0, 0)
+    after = _rows(stored)
+    assert set(after) == set(before)
+    for path, (note, under, inode) in before.items():
+        assert after[path][:2] == (note, under)
+        assert after[path][2] != inode
+    again = load(checkout, tmp_path / "c")
+    assert (again.load_stats.read, again.load_stats.parsed) == (0, 0)
+    assert again.notes == reference(checkout).notes
+    assert again.links == reference(checkout).links
+
+
+def test_cache__refreshes_never_land_on_another_version_of_the_note(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    # A run found a note's new stat, or resolved its links again, while another run
+    # stored a newer version of the note: neither may be stored with the newer note.
     load(vault, tmp_path / "c")
     (stored,) = cache_files(tmp_path / "c")
     before = _rows(stored)
     key = stored.name[len("parse-") : -len(".sqlite3")]
     opened = cache.ParseCache.open(stored.parent, key)
     assert opened is not None
-    stale = cache.Resolutions("Plan.md", b"an older version", (), b"another index")
-    opened.write([], [], 0, [stale])
+    stale = [
+        cache.Refresh("Plan.md", b"an older version", (1, 2, 3, 4)),
+        cache.Refresh("Plan.md", b"an older version", (1, 2, 3, 4), (), b"another index"),
+    ]
+    opened.write([], [], 0, stale)
     opened.close()
     assert _rows(stored) == before
 

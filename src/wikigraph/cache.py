@@ -17,11 +17,11 @@ that a run that changed one note writes one row. The key covers the wikigraph ve
 source of every module whose output is stored, the parsing libraries, the Python version
 and the options that change results, so any of those changing means a fresh file; files
 unused for :data:`STALE_DAYS` days are removed. Each row carries a CRC of its note and one
-of its resolutions, so that a run which only resolved the links again (another file was
-added, say) rewrites the resolutions and not the note; a row that fails the first, or a
-file SQLite cannot read, is ignored and rebuilt, and resolutions that fail the second are
-made again. The link index is
-not stored: built from the notes, it costs less than reading it back. Two runs may share a
+of its resolutions, so that a run that only found a note's file with a new stat (a fresh
+checkout) or resolved its links again (another file was added, say) rewrites those and
+not the note; a row that fails the first, or a file SQLite cannot read, is ignored and
+rebuilt, and resolutions that fail the second are made again. The link index is not
+stored: built from the notes, it costs less than reading it back. Two runs may share a
 cache: SQLite serialises their writes, and a run that cannot write simply does not.
 Nothing here raises for a cache problem; errors only cost speed.
 """
@@ -331,15 +331,18 @@ class Update:
 
 
 @dataclass(slots=True)
-class Resolutions:
-    """New resolutions for a note whose stored row is otherwise current."""
+class Refresh:
+    """A note whose stored row holds it as it is: its file's new stat, and new resolutions
+    when its links were resolved again."""
 
     path: str
     digest: bytes
-    """Of the note's bytes: the resolutions are stored only if the row still holds them
-    (another run may have stored a newer version of the note meanwhile)."""
-    resolved: tuple[ResolvedLink, ...]
-    resolved_under: bytes
+    """Of the note's bytes: the row is refreshed only if it still holds them (another run
+    may have stored a newer version of the note meanwhile)."""
+    fingerprint: Fingerprint
+    resolved: tuple[ResolvedLink, ...] | None = None
+    """None when the stored resolutions still hold."""
+    resolved_under: bytes | None = None
 
 
 _SCHEMA = """
@@ -424,14 +427,15 @@ class ParseCache:
         updates: Sequence[Update],
         gone: Sequence[str],
         now_ns: int,
-        resolutions: Sequence[Resolutions] = (),
+        refreshes: Sequence[Refresh] = (),
     ) -> None:
-        """Store ``updates``, replace the resolutions of notes whose rows are otherwise
-        current, and forget the notes at ``gone``, in one transaction."""
-        if self.connection is None or not (updates or gone or resolutions):
+        """Store ``updates``, apply ``refreshes`` to rows that hold their notes already, and
+        forget the notes at ``gone``, in one transaction."""
+        if self.connection is None or not (updates or gone or refreshes):
             return
         rows = (_row(update, now_ns) for update in updates)  # encoded one at a time
-        resolved = (_resolved_row(item) for item in resolutions)
+        stats = [_refresh_row(item, now_ns) for item in refreshes if item.resolved is None]
+        resolved = (_refresh_row(item, now_ns) for item in refreshes if item.resolved is not None)
         removed = [(path,) for path in gone]
         try:
             with _transaction(self.connection):
@@ -440,7 +444,13 @@ class ParseCache:
                     rows,
                 )
                 self.connection.executemany(
-                    "UPDATE notes SET resolved_under = ?, resolved = ?, resolved_crc = ?"
+                    "UPDATE notes SET size = ?, mtime_ns = ?, inode = ?, ctime_ns = ?"
+                    " WHERE path = ? AND digest = ?",
+                    stats,
+                )
+                self.connection.executemany(
+                    "UPDATE notes SET size = ?, mtime_ns = ?, inode = ?, ctime_ns = ?,"
+                    " resolved_under = ?, resolved = ?, resolved_crc = ?"
                     " WHERE path = ? AND digest = ?",
                     resolved,
                 )
@@ -474,13 +484,18 @@ def _crc(*blobs: bytes | None) -> int:
     return value
 
 
-def _row(update: Update, now_ns: int) -> tuple[object, ...]:
-    size, mtime_ns, inode, ctime_ns = update.fingerprint
+def _stored_stat(fingerprint: Fingerprint, now_ns: int) -> Fingerprint:
+    size, mtime_ns, inode, ctime_ns = fingerprint
     if ctime_ns > now_ns - RACY_NS:
         # Changed too recently to trust: a write within the same timestamp tick would
         # leave the stat as it is. Any later write moves ctime past this point, so an
         # older ctime means the stat is trustworthy. Until then, the next run reads it.
         mtime_ns = -1
+    return size, mtime_ns, inode, ctime_ns
+
+
+def _row(update: Update, now_ns: int) -> tuple[object, ...]:
+    size, mtime_ns, inode, ctime_ns = _stored_stat(update.fingerprint, now_ns)
     values = NOTE_CODEC.encode(update.note)
     previews = update.previews if update.previews is not None else split_previews(values)
     note = marshal.dumps(values)
@@ -506,11 +521,14 @@ def _row(update: Update, now_ns: int) -> tuple[object, ...]:
     )
 
 
-def _resolved_row(item: Resolutions) -> tuple[object, ...]:
+def _refresh_row(item: Refresh, now_ns: int) -> tuple[object, ...]:
+    stat = _stored_stat(item.fingerprint, now_ns)
+    if item.resolved is None:
+        return (*stat, item.path, item.digest)
     resolved = _encode_resolved(item.resolved)
     path = item.path.encode("utf-8", "surrogatepass")
     crc = _crc(path, item.digest, item.resolved_under, resolved)
-    return (item.resolved_under, resolved, crc, item.path, item.digest)
+    return (*stat, item.resolved_under, resolved, crc, item.path, item.digest)
 
 
 def _encode_resolved(resolved: Sequence[ResolvedLink]) -> bytes:

@@ -140,8 +140,8 @@ class _Loaded:
     previews: bytes | None = None
     """The note's properties and excerpt as bytes, when the note was loaded without them
     (kept for the cache; see :func:`wikigraph.cache.split_previews`)."""
-    row_current: bool = False
-    """The cache's row holds this note as it is: only new resolutions need storing."""
+    resolved_here: bool = False
+    """The links were resolved in this run (not taken from the cache)."""
 
 
 @contextlib.contextmanager
@@ -219,7 +219,7 @@ def _read(
         entry = stored.get(file.path)
         if entry is not None and entry.fingerprint == fingerprint(file):
             loaded[file.path] = _Loaded(
-                file, entry.note, entry.digest, entry, previews=entry.previews, row_current=True
+                file, entry.note, entry.digest, entry, previews=entry.previews
             )
         else:
             tasks.append(Task(file.path, file.size, entry.digest if entry else None))
@@ -290,6 +290,7 @@ def _resolve(
         by_source.setdefault(resolved.link.source, []).append(resolved)
     for item in pending:
         item.resolved = tuple(by_source.get(item.note.path, ()))
+        item.resolved_here = True
         item.store = item.digest is not None
     if progress is not None:
         progress("resolve", len(pending), len(pending))
@@ -302,16 +303,20 @@ def _store(
     parts: Sequence[bytes],
     index_key: bytes,
 ) -> None:
-    from wikigraph.cache import Resolutions, Update, fingerprint
+    from wikigraph.cache import Refresh, Update, fingerprint
 
     updates: list[Update] = []
-    resolutions: list[Resolutions] = []
+    refreshes: list[Refresh] = []
     for item, part in zip(loaded, parts, strict=True):
         if not item.store or item.digest is None:
             continue
-        if item.row_current and item.resolved is not None:
-            # Resolved again against a changed index: the note itself is stored already.
-            resolutions.append(Resolutions(item.file.path, item.digest, item.resolved, index_key))
+        if item.entry is not None and item.entry.digest == item.digest:
+            # The row holds this note already: only its stat or resolutions are new.
+            again = item.resolved if item.resolved_here else None
+            under = index_key if again is not None else None
+            refreshes.append(
+                Refresh(item.file.path, item.digest, fingerprint(item.file), again, under)
+            )
             continue
         updates.append(
             Update(
@@ -327,7 +332,7 @@ def _store(
         )
     kept = {item.file.path for item in loaded if item.digest is not None}
     gone = [path for path in stored if path not in kept]
-    cache.write(updates, gone, time.time_ns(), resolutions)
+    cache.write(updates, gone, time.time_ns(), refreshes)
 
 
 def load_vault(
