@@ -9,7 +9,9 @@ For every size it generates a vault (``benchmarks/generate_vault.py``, fixed see
 measures, each as the median of several runs of a fresh process, wall-clock time:
 
 - the read floor: a Python process that walks the vault and reads every note as text;
-- ``wikigraph check`` cold (empty cache), warm (nothing changed) and after one edited note;
+- ``wikigraph check`` cold (empty cache), warm (nothing changed), after one edited note,
+  after every note got a new modification time (a fresh checkout, cache kept) and after
+  one note was added;
 - ``wikigraph build`` cold and warm;
 - the peak memory of the whole process tree (worker processes included) of cold runs,
   as the sum of proportional set sizes sampled every 20 ms (at least the largest RSS);
@@ -251,6 +253,8 @@ class Bench:
         measure(warmed, self.work, self.env)
         figures["check warm"] = self.repeat("check warm", warmed)
         figures["check one edit"] = self._one_edit(vault, warmed)
+        figures["check checkout"] = self._checkout(vault, warmed)
+        figures["check note added"] = self._note_added(vault, warmed)
         build = [*self.wikigraph, "build", str(vault), "-q", "-o", str(output)]
         figures["build cold"] = self.repeat(
             "build cold", [*build, "--cache-dir", str(cold_cache)], fresh(cold_cache)
@@ -280,6 +284,39 @@ class Bench:
             return self.repeat("check one edit", command, edit)
         finally:
             target.write_bytes(original)
+            measure(command, self.work, self.env)
+
+    def _checkout(self, vault: Path, command: Sequence[str]) -> Figure:
+        """Give every note a new modification time before each run, as a fresh checkout
+        does (the cache then holds every note's bytes, but not its stat)."""
+
+        def touch(run: int) -> None:
+            moment = time.time_ns() - (run + 1) * 10_000_000_000
+            for note in vault.rglob("*.md"):
+                os.utime(note, ns=(moment, moment))
+
+        try:
+            return self.repeat("check fresh checkout", command, touch)
+        finally:
+            time.sleep(2.5)  # let the new ctimes age past the cache's "racy" window
+            measure(command, self.work, self.env)
+
+    def _note_added(self, vault: Path, command: Sequence[str]) -> Figure:
+        """Add a note that links to another before each run: every note's links are
+        resolved again against the grown index."""
+        added: list[Path] = []
+        target = min(vault.rglob("*.md")).stem
+
+        def add(run: int) -> None:
+            note = vault / f"Added before run {run}.md"
+            note.write_text(f"A new note, linking to [[{target}]].\n", encoding="utf-8")
+            added.append(note)
+
+        try:
+            return self.repeat("check note added", command, add)
+        finally:
+            for note in added:
+                note.unlink()
             measure(command, self.work, self.env)
 
     def _correctness(
@@ -360,6 +397,8 @@ ROWS = (
     ("`check`, cold (empty cache)", "check cold"),
     ("`check`, warm (nothing changed)", "check warm"),
     ("`check`, one note edited", "check one edit"),
+    ("`check`, fresh checkout (cache kept)", "check checkout"),
+    ("`check`, one note added", "check note added"),
     ("`build`, cold", "build cold"),
     ("`build`, warm", "build warm"),
     ("obsidiantools (`connect().gather()`)", "obsidiantools"),
