@@ -434,7 +434,7 @@ class ParseCache:
         if self.connection is None or not (updates or gone or refreshes):
             return
         rows = (_row(update, now_ns) for update in updates)  # encoded one at a time
-        stats = [_refresh_row(item, now_ns) for item in refreshes if item.resolved is None]
+        stats = (_refresh_row(item, now_ns) for item in refreshes if item.resolved is None)
         resolved = (_refresh_row(item, now_ns) for item in refreshes if item.resolved is not None)
         removed = [(path,) for path in gone]
         try:
