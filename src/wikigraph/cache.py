@@ -307,11 +307,10 @@ class Entry:
     index_part: bytes
     resolved_under: bytes | None
     """The index fingerprint the stored resolutions were computed with."""
-    resolved: list[list[object]] | None
-    """Encoded resolutions of the note's links, in order; decoded on demand."""
-    previews: bytes | None = None
-    """The note's properties and excerpt (see :func:`split_previews`) when ``note`` was
-    decoded without them."""
+    resolved: bytes | None
+    """The resolutions of the note's links, in order, as stored; decoded on demand
+    (:func:`decode_resolved`), so that a vault loaded from the cache holds them as bytes
+    until then, a fraction of the memory of their decoded lists."""
 
 
 @dataclass(slots=True)
@@ -406,8 +405,9 @@ class ParseCache:
     def entries(self, *, previews: bool = True) -> Iterator[tuple[str, Entry]]:
         """Every stored note, one at a time; rows that fail their check are skipped.
 
-        With ``previews`` False, notes come without their properties and excerpt, which
-        each entry keeps as bytes instead (see :func:`split_previews`)."""
+        With ``previews`` False, notes come without their properties and excerpt (see
+        :func:`split_previews`), which stay in the rows: a run stores a row again only
+        when it parsed the note again."""
         if self.connection is None:
             return
         query = (
@@ -556,20 +556,18 @@ def _entry(row: tuple[typing.Any, ...], with_previews: bool) -> Entry | None:
             note=decoded,
             index_part=part,
             resolved_under=under,
-            resolved=marshal.loads(resolved) if resolved is not None else None,
-            previews=None if with_previews else previews,
+            resolved=resolved,
         )
     except Exception:  # a row from a damaged file: treat the note as not cached
         return None
 
 
-def decode_resolved(
-    encoded: list[list[object]], links: tuple[Link, ...]
-) -> tuple[ResolvedLink, ...] | None:
+def decode_resolved(stored: bytes, links: tuple[Link, ...]) -> tuple[ResolvedLink, ...] | None:
     """The stored resolutions of a note's links; None if they do not fit the links."""
-    if len(encoded) != len(links):
-        return None
     try:
+        encoded = marshal.loads(stored)
+        if not isinstance(encoded, list) or len(encoded) != len(links):
+            return None
         return tuple(
             [
                 RESOLVED_CODEC.decode(values, link)

@@ -217,11 +217,11 @@ def _read(
     tasks: list[Task] = []
     for file in files:
         entry = stored.get(file.path)
-        if entry is not None and entry.fingerprint == fingerprint(file):
-            loaded[file.path] = _Loaded(
-                file, entry.note, entry.digest, entry, previews=entry.previews
-            )
-        else:
+        if entry is not None:
+            # Made now, before any worker is forked: taking the cached note later, in
+            # this process, would touch (and so copy) memory the workers share with it.
+            loaded[file.path] = _Loaded(file, entry.note, entry.digest, entry)
+        if entry is None or entry.fingerprint != fingerprint(file):
             tasks.append(Task(file.path, file.size, entry.digest if entry else None))
     if tasks:
         done = 0
@@ -241,13 +241,10 @@ def _read(
         counts["workers"] = worker_count(tasks, jobs) if total > 1 else 1
         found = read_notes(tasks, options, jobs=jobs, progress=advance, previews=previews)
         for path, digest, note, apart in found:
-            file = by_path[path]
-            if note is None:  # read, and the bytes are the ones cached
-                entry = stored[path]
-                loaded[path] = _Loaded(
-                    file, entry.note, digest, entry, store=True, previews=entry.previews
-                )
+            if note is None:  # read, and the bytes are the ones cached: store the new stat
+                loaded[path].store = True
             else:
+                file = by_path[path]
                 loaded[path] = _Loaded(file, note, digest, store=digest is not None, previews=apart)
                 counts["parsed"] += 1
     return [loaded[file.path] for file in files]
