@@ -111,15 +111,19 @@ class SizeResult:
 
 
 def _memory(pid: int, rss_bytes: int) -> int:
-    """A process's proportional set size (shared pages split between their users), else RSS."""
+    """A process's proportional set size (shared pages split between their users); RSS
+    where that cannot be read; nothing once the process is gone or exiting (its RSS,
+    read a moment earlier, would count pages it shared with its parent a second time)."""
     try:
         with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
             for line in handle:
                 if line.startswith(b"Pss:"):
                     return int(line.split()[1]) * 1024
+        return 0  # no address space left: the process is exiting
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
     except (OSError, ValueError):
-        pass
-    return rss_bytes
+        return rss_bytes
 
 
 def tree_memory(root: int) -> int:
