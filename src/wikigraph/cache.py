@@ -502,8 +502,9 @@ def _row(update: Update, now_ns: int) -> tuple[object, ...]:
     path = update.path.encode("utf-8", "surrogatepass")
     resolved = resolved_crc = None
     if update.resolved is not None:
-        resolved = _encode_resolved(update.resolved)
-        resolved_crc = _crc(path, update.digest, update.resolved_under, resolved)
+        resolved, resolved_crc = _stored_resolutions(
+            path, update.digest, update.resolved, update.resolved_under
+        )
     return (
         update.path,
         size,
@@ -525,14 +526,23 @@ def _refresh_row(item: Refresh, now_ns: int) -> tuple[object, ...]:
     stat = _stored_stat(item.fingerprint, now_ns)
     if item.resolved is None:
         return (*stat, item.path, item.digest)
-    resolved = _encode_resolved(item.resolved)
     path = item.path.encode("utf-8", "surrogatepass")
-    crc = _crc(path, item.digest, item.resolved_under, resolved)
+    resolved, crc = _stored_resolutions(path, item.digest, item.resolved, item.resolved_under)
     return (*stat, item.resolved_under, resolved, crc, item.path, item.digest)
 
 
-def _encode_resolved(resolved: Sequence[ResolvedLink]) -> bytes:
-    return marshal.dumps([RESOLVED_CODEC.encode(r) for r in resolved])
+def _stored_resolutions(
+    path: bytes, digest: bytes, resolved: Sequence[ResolvedLink], under: bytes | None
+) -> tuple[bytes, int]:
+    """A note's resolutions as a row stores them, and their CRC."""
+    data = marshal.dumps([RESOLVED_CODEC.encode(r) for r in resolved])
+    return data, _resolutions_crc(path, digest, under, data)
+
+
+def _resolutions_crc(path: bytes, digest: bytes, under: bytes | None, data: bytes) -> int:
+    """The CRC of a row's resolutions: it covers the note's path and digest and the index
+    they were made under too, so resolutions never pass for another note's or version's."""
+    return _crc(path, digest, under, data)
 
 
 def _entry(row: tuple[typing.Any, ...], with_previews: bool) -> Entry | None:
@@ -542,7 +552,9 @@ def _entry(row: tuple[typing.Any, ...], with_previews: bool) -> Entry | None:
         encoded_path = path.encode("utf-8", "surrogatepass")
         if crc != _crc(encoded_path, digest, note, previews):
             return None
-        if resolved is not None and resolved_crc != _crc(encoded_path, digest, under, resolved):
+        if resolved is not None and resolved_crc != _resolutions_crc(
+            encoded_path, digest, under, resolved
+        ):
             resolved = under = None  # damaged resolutions: the links are resolved again
         values = marshal.loads(note)
         if with_previews:
