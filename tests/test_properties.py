@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from wikigraph.model import Link, LinkKind, Location, VaultFile
 from wikigraph.parse import NoteParser
+from wikigraph.preview import build_preview_parser
 from wikigraph.resolve import VaultIndex, resolve_link
 from wikigraph.syntax import build_parser
 
@@ -20,7 +23,8 @@ FRAGMENTS = [
     "~~~", "$", "$$", "%%", "<!--", "-->", "<div>", "</div>", "\n", "\n\n", "    ", "> ", "- ",
     "1. ", "| a | b |\n|---|---|\n", "---\n", "up: \"[[X]]\"\n", "a", "Note", "Ж", "🐟", " ",
     "\t", "*", "_", "<https://x.org>", "[t](a%20b.md)", "[^1]", "[^1]: x", "http://", "\x00",
-    "===\n", "\n===", "\n---", "* * *\n", "# ", "\n    - ", "&amp;",
+    "===\n", "\n===", "\n---", "* * *\n", "# ", "\n    - ", "&amp;", "+ ", "2) ", "___\n",
+    "[r]: /u\n", "[r]", "  ", "   ", "\n$$\n", "%%\n", ">", "\n\t- ", "|", ":-|",
 ]  # fmt: skip
 markdownish = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=4), max_size=60).map("".join)
 
@@ -133,11 +137,21 @@ def token_view(tokens: list[Token]) -> list[object]:
     ]
 
 
-LEAN = build_parser(lean=True)
-PLAIN = build_parser(lean=False)
+PARSER_PAIRS = {
+    "notes": (build_parser(lean=True), build_parser(lean=False)),
+    "notes, links in comments ignored": (
+        build_parser(lean=True, links_in_comments=False),
+        build_parser(lean=False, links_in_comments=False),
+    ),
+    "previews": (build_preview_parser(lean=True), build_preview_parser(lean=False)),
+}
 
 
+@pytest.mark.parametrize("parsers", PARSER_PAIRS.values(), ids=PARSER_PAIRS.keys())
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(markdownish)
-def test_properties__lean_parser_gives_the_plain_parsers_tokens(text: str) -> None:
-    assert token_view(LEAN.parse(text, {})) == token_view(PLAIN.parse(text, {}))
+@given(text=markdownish)
+def test_properties__lean_parser_gives_the_plain_parsers_tokens(
+    parsers: tuple[MarkdownIt, MarkdownIt], text: str
+) -> None:
+    lean, plain = parsers
+    assert token_view(lean.parse(text, {})) == token_view(plain.parse(text, {}))

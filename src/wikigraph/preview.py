@@ -38,7 +38,7 @@ from wikigraph.parse import split_destination, split_wikilink
 from wikigraph.syntax import (
     WIKILINK,
     plain_inline_core,
-    setext_or_paragraph_rule,
+    use_lean_block_rules,
     wikilink_rule,
 )
 
@@ -94,8 +94,8 @@ def build_preview_parser(*, lean: bool = True) -> MarkdownIt:
     md.inline.ruler.before("link", WIKILINK, wikilink_rule)
     if lean and set(md.inline.ruler.get_active_rules()) <= _INLINE_RULES:
         md.core.ruler.at("inline", plain_inline_core(_STARTS))
-    if lean and md.block.ruler.get_active_rules()[-2:] == ["lheading", "paragraph"]:
-        md.block.ruler.at("lheading", setext_or_paragraph_rule)
+    if lean:
+        use_lean_block_rules(md)
     return md
 
 

@@ -206,6 +206,92 @@ lean_inline_core = plain_inline_core(RULE_STARTS)
 """The ``inline`` core rule of the lean note parser (see :func:`plain_inline_core`)."""
 
 
+BlockRule = Callable[[StateBlock, int, int, bool], bool]
+
+BLOCK_RULE_STARTS = {
+    "front_matter": "-",
+    "code": "",
+    "math_block": "$",
+    "fence": "`~",
+    "blockquote": ">",
+    "hr": "*-_",
+    "list": "*+-0123456789",
+    "footnote_def": "[",
+    "reference": "[",
+    "html_block": "<",
+    "heading": "#",
+    COMMENT_BLOCK: "%",
+}
+"""For these block rules, every character that can start a line they match (after its
+indent), unless the line is indented as code, where every rule is tried. The ``code`` rule
+matches only such lines. A rule not named here (``table``, which looks at the next line,
+``paragraph``...) may match a line starting with any character."""
+
+
+class RulesByStart:
+    """The rules of one of markdown-it's block chains, narrowed by a line's first character.
+
+    markdown-it tries every rule of a chain, in order, at the start of each block and, for
+    the paragraph's terminators, at each of its lines; nearly all of them return at once
+    because the line does not start with their marker. :meth:`at` gives only the rules that
+    can match, still in order, so the first that matches is the same rule.
+    """
+
+    def __init__(self, md: MarkdownIt, chain: str) -> None:
+        ruler = md.block.ruler
+        names = dict(zip(ruler.getRules(""), ruler.get_active_rules(), strict=True))
+        rules = ruler.getRules(chain)
+        starts = [(rule, BLOCK_RULE_STARTS.get(names.get(rule, ""))) for rule in rules]
+        self.every: tuple[BlockRule, ...] = tuple(rules)
+        self.anywhere = tuple(rule for rule, start in starts if start is None)
+        self.by_start = {
+            char: tuple(rule for rule, start in starts if start is None or char in start)
+            for _, start in starts
+            for char in start or ""
+        }
+
+    def at(self, state: StateBlock, line: int) -> tuple[BlockRule, ...]:
+        """The rules that can match at ``line``, which is not empty."""
+        if state.sCount[line] - state.blkIndent >= 4:
+            return self.every
+        char = state.src[state.bMarks[line] + state.tShift[line]]
+        return self.by_start.get(char, self.anywhere)
+
+
+def block_tokenizer(rules: RulesByStart) -> Callable[[StateBlock, int, int], None]:
+    """markdown-it's block tokenizer, trying at each block only the rules that can match."""
+
+    def tokenize(state: StateBlock, start_line: int, end_line: int) -> None:
+        max_nesting = state.md.options.maxNesting
+        after_empty = False
+        line = start_line
+        while line < end_line:
+            line = state.line = state.skipEmptyLines(line)
+            if line >= end_line or state.sCount[line] < state.blkIndent:
+                break  # the end of the range, or of the list item or quote being parsed
+            if state.level >= max_nesting:
+                state.line = end_line
+                break
+            for rule in rules.at(state, line):
+                if rule(state, line, end_line, False):
+                    if state.line <= line:
+                        raise RuntimeError("block rule didn't increment state.line")
+                    break
+            else:
+                raise RuntimeError("none of the block rules matched")
+            # Lists read this: no empty line between the blocks parsed so far.
+            state.tight = not after_empty
+            line = state.line
+            if line - 1 < end_line and state.isEmpty(line - 1):
+                after_empty = True  # a paragraph in a list item can take one empty line
+            if line < end_line and state.isEmpty(line):
+                after_empty = True
+                line += 1
+                state.line = line
+
+    return tokenize
+
+
 def _setext_marker(state: StateBlock, line: int) -> str:
     """``=`` or ``-`` when ``line`` underlines a setext heading, else an empty string."""
     if state.sCount[line] < state.blkIndent or state.sCount[line] - state.blkIndent > 3:
@@ -219,9 +305,7 @@ def _setext_marker(state: StateBlock, line: int) -> str:
     return marker if after >= end else ""
 
 
-def setext_or_paragraph_rule(
-    state: StateBlock, start_line: int, end_line: int, silent: bool
-) -> bool:
+def setext_or_paragraph(terminators: RulesByStart) -> BlockRule:
     """markdown-it's ``lheading`` and ``paragraph`` rules, in one pass over the lines.
 
     markdown-it first runs ``lheading``, which scans the paragraph's lines for a setext
@@ -229,17 +313,27 @@ def setext_or_paragraph_rule(
     ``paragraph``, which scans the same lines again with the same checks. This rule scans
     once and gives the same tokens, and leaves ``parentType`` as that pair does. Where a
     paragraph may run past ``end_line`` (never with markdown-it's own callers), it defers
-    to the two rules.
+    to the two rules. ``terminators`` is the parser's ``paragraph`` chain: the rules that
+    can end a paragraph.
     """
-    if end_line != state.lineMax:
-        return rules_block.lheading(state, start_line, end_line, silent) or (
-            rules_block.paragraph(state, start_line, end_line, silent)
-        )
+
+    def rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        if end_line != state.lineMax:
+            return rules_block.lheading(state, start_line, end_line, silent) or (
+                rules_block.paragraph(state, start_line, end_line, silent)
+            )
+        return _setext_or_paragraph(state, start_line, end_line, terminators)
+
+    return rule
+
+
+def _setext_or_paragraph(
+    state: StateBlock, start_line: int, end_line: int, terminators: RulesByStart
+) -> bool:
     if state.is_code_block(start_line):
         return False
     old_parent = state.parentType
     state.parentType = "paragraph"
-    terminators = state.md.block.ruler.getRules("paragraph")
     line = start_line + 1
     marker = ""
     while line < end_line and not state.isEmpty(line):
@@ -249,7 +343,7 @@ def setext_or_paragraph_rule(
             if marker:
                 break
             if state.sCount[line] >= 0 and any(
-                rule(state, line, end_line, True) for rule in terminators
+                rule(state, line, end_line, True) for rule in terminators.at(state, line)
             ):
                 break
         line += 1
@@ -310,10 +404,22 @@ def build_parser(*, links_in_comments: bool = True, lean: bool = True) -> Markdo
     if lean and set(md.inline.ruler.get_active_rules()) <= _KNOWN_INLINE_RULES:
         md.inline.ruler.at("text", lean_text_rule)
         md.core.ruler.at("inline", lean_inline_core)
-    block_rules = md.block.ruler.get_active_rules()
-    if lean and block_rules[-2:] == ["lheading", "paragraph"]:
-        md.block.ruler.at("lheading", setext_or_paragraph_rule)
+    if lean:
+        use_lean_block_rules(md)
     return md
+
+
+def use_lean_block_rules(md: MarkdownIt) -> None:
+    """Make ``md``'s block parser try only the rules that can match the line at hand.
+
+    Call it once ``md`` is set up: it reads the rules then enabled. Setext headings and
+    paragraphs are found in one pass when ``paragraph`` follows ``lheading``.
+    """
+    ruler = md.block.ruler
+    names = ruler.get_active_rules()
+    if "lheading" in names and names[names.index("lheading") + 1] == "paragraph":
+        ruler.at("lheading", setext_or_paragraph(RulesByStart(md, "paragraph")))
+    md.block.tokenize = block_tokenizer(RulesByStart(md, ""))  # type: ignore[method-assign,assignment]
 
 
 def build_inline_parser() -> MarkdownIt:
