@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import marshal
 import multiprocessing
 import os
 import shutil
@@ -294,6 +295,50 @@ def test_cache__damaged_resolutions_are_made_again(
     mended = load(vault, tmp_path / "c")
     assert mended.load_stats.resolved == 0
     assert mended.links == reference(vault).links
+
+
+@pytest.mark.parametrize("previews", [True, False])
+def test_cache__rows_from_workers_are_the_rows_one_process_writes(
+    vault: Path, tmp_path: Path, trusted: None, previews: bool
+) -> None:
+    # Rows of notes parsed in workers are written as the vault loads, from the bytes the
+    # workers sent, and get their resolutions afterwards.
+    in_workers = load_vault(
+        vault, settings=Settings(cache_dir=tmp_path / "w"), jobs=2, previews=previews
+    )
+    assert in_workers.load_stats.workers == 2
+    load_vault(vault, settings=Settings(cache_dir=tmp_path / "p"), jobs=1, previews=previews)
+    (from_workers,) = cache_files(tmp_path / "w")
+    (from_one,) = cache_files(tmp_path / "p")
+    # Marshal's bytes depend on how objects are shared in memory; what they hold may not.
+    query = (
+        "SELECT path, size, mtime_ns, inode, ctime_ns, digest, index_part, resolved_under,"
+        " note, resolved, previews FROM notes ORDER BY path"
+    )
+    with sqlite3.connect(from_workers) as first, sqlite3.connect(from_one) as second:
+        rows, expected = (
+            [(*row[:8], *[marshal.loads(blob) for blob in row[8:]]) for row in db.execute(query)]
+            for db in (first, second)
+        )
+    assert rows == expected
+    assert len(rows) == 3 and all(row[9] for row in rows)  # resolutions stored
+    warm = load(vault, tmp_path / "w")
+    assert (warm.load_stats.read, warm.load_stats.parsed, warm.load_stats.resolved) == (0, 0, 0)
+    assert warm.notes == reference(vault).notes
+
+
+def test_cache__rows_without_resolutions_get_them(
+    vault: Path, tmp_path: Path, trusted: None
+) -> None:
+    # What a run stopped between writing its rows and resolving their links leaves.
+    load(vault, tmp_path / "c")
+    (stored,) = cache_files(tmp_path / "c")
+    with sqlite3.connect(stored) as connection:
+        connection.execute("UPDATE notes SET resolved = NULL, resolved_under = NULL")
+    again = load(vault, tmp_path / "c")
+    assert (again.load_stats.parsed, again.load_stats.resolved) == (0, 3)
+    assert again.links == reference(vault).links
+    assert load(vault, tmp_path / "c").load_stats.resolved == 0
 
 
 def _load_in_child(root: str, cache_dir: str, queue: multiprocessing.Queue[object]) -> None:

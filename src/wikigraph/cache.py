@@ -327,6 +327,10 @@ class Update:
     previews: bytes | None = None
     """The note's properties and excerpt when ``note`` is without them (see
     :func:`split_previews`); None when ``note`` holds its own."""
+    stored: tuple[bytes, bytes] | None = None
+    """The note without its previews, and its previews, as a row stores them, when they
+    were made already (by the process that parsed the note); else they are made from
+    ``note``."""
 
 
 @dataclass(slots=True)
@@ -496,9 +500,12 @@ def _stored_stat(fingerprint: Fingerprint, now_ns: int) -> Fingerprint:
 
 def _row(update: Update, now_ns: int) -> tuple[object, ...]:
     size, mtime_ns, inode, ctime_ns = _stored_stat(update.fingerprint, now_ns)
-    values = NOTE_CODEC.encode(update.note)
-    previews = update.previews if update.previews is not None else split_previews(values)
-    note = marshal.dumps(values)
+    if update.stored is not None:
+        note, previews = update.stored
+    else:
+        values = NOTE_CODEC.encode(update.note)
+        previews = update.previews if update.previews is not None else split_previews(values)
+        note = marshal.dumps(values)
     path = update.path.encode("utf-8", "surrogatepass")
     resolved = resolved_crc = None
     if update.resolved is not None:

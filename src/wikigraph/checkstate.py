@@ -1204,7 +1204,7 @@ class _Changed:
             os.fspath(self.root), self.settings.max_note_size, self.settings.links_in_comments
         )
         parsed: dict[str, Note] = {}
-        for path, digest, note, _ in read_notes(tasks, options, jobs=1):
+        for path, digest, note, _, _ in read_notes(tasks, options, jobs=1):
             records[path].digest = digest
             if note is not None:
                 if index_part(note) != records[path].surface:

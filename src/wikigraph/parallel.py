@@ -58,9 +58,11 @@ class Options:
     links_in_comments: bool
 
 
-Result = tuple[str, bytes | None, Note | None, bytes | None]
-"""(path, digest of the bytes read or None if unread, note or None if unchanged, and the
-note's properties and excerpt as bytes when the note comes without them)."""
+Result = tuple[str, bytes | None, Note | None, bytes | None, tuple[bytes, bytes] | None]
+"""(path, digest of the bytes read or None if unread, note or None if unchanged, the
+note's properties and excerpt as bytes when the note comes without them, and, when a
+worker parsed the note, the note and its properties and excerpt as marshal bytes, the
+form in which the parse cache stores them)."""
 
 
 def _too_large(path: str, size: int, max_size: int) -> Note:
@@ -125,20 +127,22 @@ def _start_worker(options: Options) -> None:
 
 
 def _run_batch(tasks: Sequence[Task]) -> bytes:
-    """Parse ``tasks``; the results as :mod:`marshal` bytes of ``(path, digest, encoded
-    note, previews)`` items (marshal loads interned strings interned again; pickle does
-    not), each note's previews apart (see :func:`wikigraph.cache.split_previews`)."""
+    """Parse ``tasks``; the results as :mod:`marshal` bytes of ``(path, digest, note,
+    previews)`` items, where ``note`` is the marshal bytes of the encoded note without its
+    previews (see :func:`wikigraph.cache.split_previews`): the form in which the parse
+    cache stores both. Marshal loads interned strings interned again; pickle does not."""
     from wikigraph.cache import NOTE_CODEC, split_previews
 
     assert _worker is not None
-    out: list[tuple[str, bytes | None, list[object] | None, bytes | None]] = []
+    out: list[tuple[str, bytes | None, bytes | None, bytes | None]] = []
     for task in tasks:
         path, digest, note = _worker.run(task)
         if note is None:
             out.append((path, digest, None, None))
         else:
             values = NOTE_CODEC.encode(note)
-            out.append((path, digest, values, split_previews(values)))
+            apart = split_previews(values)
+            out.append((path, digest, marshal.dumps(values), apart))
     return marshal.dumps(out)
 
 
@@ -202,11 +206,11 @@ def read_notes(
         for index, task in enumerate(tasks, 1):
             path, digest, note = reader.run(task)
             if note is None or previews:
-                yield path, digest, note, None
+                yield path, digest, note, None, None
             else:
                 values = NOTE_CODEC.encode(note)
                 apart = split_previews(values)
-                yield path, digest, NOTE_CODEC.decode(values), apart
+                yield path, digest, NOTE_CODEC.decode(values), apart, None
             if progress is not None and index % 64 == 0:
                 progress(64)
         if progress is not None and len(tasks) % 64:
@@ -231,14 +235,16 @@ def _read_in_workers(
     try:
         for data in pool.imap_unordered(_run_batch, _batches(tasks)):
             batch = marshal.loads(data)
-            for path, digest, values, apart in batch:
-                if values is None:
-                    yield path, digest, None, None
-                elif previews:
+            for path, digest, stored, apart in batch:
+                if stored is None:
+                    yield path, digest, None, None, None
+                    continue
+                values = marshal.loads(stored)
+                if previews:
                     join_previews(values, apart)
-                    yield path, digest, NOTE_CODEC.decode(values), None
+                    yield path, digest, NOTE_CODEC.decode(values), None, (stored, apart)
                 else:
-                    yield path, digest, NOTE_CODEC.decode(values), apart
+                    yield path, digest, NOTE_CODEC.decode(values), apart, (stored, apart)
             if progress is not None:
                 progress(len(batch))
         pool.close()

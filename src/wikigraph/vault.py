@@ -142,6 +142,10 @@ class _Loaded:
     (kept for the cache; see :func:`wikigraph.cache.split_previews`)."""
     resolved_here: bool = False
     """The links were resolved in this run (not taken from the cache)."""
+    row_written: bool = False
+    """Its cache row, without resolutions, was written as the vault loaded."""
+    part: bytes | None = None
+    """What the note adds to the link index, when known already."""
 
 
 @contextlib.contextmanager
@@ -199,19 +203,30 @@ def _open_cache(settings: Settings, root: Path) -> ParseCache | None:
     return ParseCache.open(folder, key)
 
 
+ROWS_PER_WRITE = 1000
+"""Notes parsed in workers are stored in the cache this many at a time, as they come."""
+
+
 def _read(
     root: Path,
     files: Sequence[VaultFile],
     settings: Settings,
+    cache: ParseCache | None,
     stored: Mapping[str, Entry],
     jobs: int | None,
     progress: LoadProgress | None,
     counts: dict[str, int],
     previews: bool,
 ) -> list[_Loaded]:
-    """Every note: from the cache when its stat is unchanged, else read (and parsed)."""
-    from wikigraph.cache import fingerprint
+    """Every note: from the cache when its stat is unchanged, else read (and parsed).
+
+    The rows of notes parsed in workers are written to ``cache`` as they come, from the
+    bytes the workers sent, without their resolutions (:func:`_store` adds those): the
+    encoding is not done twice, and this process does the writing while the workers
+    parse, instead of after."""
+    from wikigraph.cache import Update, fingerprint
     from wikigraph.parallel import Options, Task, read_notes, worker_count
+    from wikigraph.resolve import index_part
 
     loaded: dict[str, _Loaded] = {}
     tasks: list[Task] = []
@@ -240,13 +255,35 @@ def _read(
         counts["read"] = total
         counts["workers"] = worker_count(tasks, jobs) if total > 1 else 1
         found = read_notes(tasks, options, jobs=jobs, progress=advance, previews=previews)
-        for path, digest, note, apart in found:
+        rows: list[Update] = []
+        for path, digest, note, apart, row in found:
             if note is None:  # read, and the bytes are the ones cached: store the new stat
                 loaded[path].store = True
-            else:
-                file = by_path[path]
+                continue
+            counts["parsed"] += 1
+            file = by_path[path]
+            if cache is None or row is None or digest is None:
                 loaded[path] = _Loaded(file, note, digest, store=digest is not None, previews=apart)
-                counts["parsed"] += 1
+                continue
+            part = index_part(note)
+            loaded[path] = _Loaded(file, note, digest, store=True, row_written=True, part=part)
+            rows.append(
+                Update(
+                    path=path,
+                    fingerprint=fingerprint(file),
+                    digest=digest,
+                    note=note,
+                    index_part=part,
+                    resolved=None,
+                    resolved_under=None,
+                    stored=row,
+                )
+            )
+            if len(rows) >= ROWS_PER_WRITE:
+                cache.write(rows, (), time.time_ns())
+                rows.clear()
+        if cache is not None and rows:
+            cache.write(rows, (), time.time_ns())
     return [loaded[file.path] for file in files]
 
 
@@ -307,8 +344,10 @@ def _store(
     for item, part in zip(loaded, parts, strict=True):
         if not item.store or item.digest is None:
             continue
-        if item.entry is not None and item.entry.digest == item.digest:
+        if item.row_written or (item.entry is not None and item.entry.digest == item.digest):
             # The row holds this note already: only its stat or resolutions are new.
+            if item.row_written and not item.resolved_here:
+                continue
             again = item.resolved if item.resolved_here else None
             under = index_key if again is not None else None
             refreshes.append(
@@ -370,12 +409,14 @@ def load_vault(
         stored = dict(cache.entries(previews=previews)) if cache is not None else {}
         note_files = [file for file in scan.files if file.is_note]
         counts = {"notes": len(note_files), "read": 0, "parsed": 0, "resolved": 0, "workers": 1}
-        loaded = _read(root, note_files, settings, stored, jobs, progress, counts, previews)
+        loaded = _read(root, note_files, settings, cache, stored, jobs, progress, counts, previews)
         from wikigraph.cache import index_fingerprint
         from wikigraph.resolve import index_part
 
         parts = [
-            item.entry.index_part
+            item.part
+            if item.part is not None
+            else item.entry.index_part
             if item.entry is not None and item.note is item.entry.note
             else index_part(item.note)
             for item in loaded
