@@ -20,6 +20,7 @@ from wikigraph.checks import (
     KeyOwners,
     Severity,
     TypoIndex,
+    _deletions,
     baseline_json,
     edit_distance,
     enabled_checks,
@@ -516,6 +517,17 @@ def test_key_owners_give_every_owner_of_a_key_in_order(
     assert holders <= set(found) <= set(range(len(keys_of)))
     with pytest.raises(ValueError):
         KeyOwners([["a", "b"]], 1, 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text("abé ", max_size=9), st.integers(0, 3))
+def test_deletions_are_every_string_made_by_deleting_up_to_count_characters(
+    word: str, count: int
+) -> None:
+    expected = {word}
+    for _ in range(count):
+        expected |= {w[:i] + w[i + 1 :] for w in expected for i in range(len(w))}
+    assert _deletions(word, count) == expected
 
 
 def _typo_by_comparing_all(word: str, choices: list[str]) -> str | None:

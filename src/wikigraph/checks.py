@@ -497,11 +497,29 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return min(previous[-1], limit + 1)
 
 
+def _one_deletion_or_itself(word: str) -> Iterator[str]:
+    """``word`` and each string made by deleting one of its characters (with repeats: the
+    callers only hash them or look them up)."""
+    yield word
+    for i in range(len(word)):
+        yield word[:i] + word[i + 1 :]
+
+
 def _deletions(word: str, count: int) -> set[str]:
     """``word`` and every string made by deleting up to ``count`` of its characters."""
-    found = {word}
-    layer = {word}
-    for _ in range(count):
+    if count < 1:
+        return {word}
+    found = set(_one_deletion_or_itself(word))
+    if count >= 2:
+        # Each pair of places once (deleting i then j gives what j then i gives).
+        size = len(word)
+        found.update(
+            word[:i] + word[i + 1 : j] + word[j + 1 :]
+            for i in range(size)
+            for j in range(i + 1, size)
+        )
+    layer = found
+    for _ in range(count - 2):
         layer = {w[:i] + w[i + 1 :] for w in layer for i in range(len(w))}
         found |= layer
     return found
@@ -563,15 +581,19 @@ class KeyOwners:
         wanted = list(keys)
         hashes = np.fromiter(map(hash, wanted), dtype=np.int64, count=len(wanted))
         low = (hashes & self._mask) << self._shift
+        low.sort()  # sorted keys make each binary search start where the last one ended
         owner = (1 << self._shift) - 1
-        starts = np.searchsorted(self._table, low, side="left")
-        ends = np.searchsorted(self._table, low | owner, side="right")
-        found = {
-            key & owner
-            for start, end in zip(starts.tolist(), ends.tolist(), strict=True)
-            if start < end
-            for key in self._table[start:end].tolist()
-        }
+        table = self._table
+        if not len(table):
+            return []
+        starts = np.searchsorted(table, low, side="left")
+        # Nearly every key is held by nobody: only where the entry found at a start has the
+        # key's hash can there be owners, in the entries from there on that share it.
+        held = table[np.minimum(starts, len(table) - 1)] <= (low | owner)
+        found: set[int] = set()
+        for start, high in zip(starts[held].tolist(), (low[held] | owner).tolist(), strict=True):
+            end = int(np.searchsorted(table, high, side="right"))
+            found.update(key & owner for key in table[start:end].tolist())
         return sorted(found)
 
 
@@ -588,13 +610,17 @@ class TypoIndex:
         self._choices = sorted(set(choices))
         capacity = sum(len(choice) + 1 for choice in self._choices)
         self._owners = KeyOwners(
-            (_deletions(c, 1) for c in self._choices), len(self._choices), capacity
+            (_one_deletion_or_itself(c) for c in self._choices), len(self._choices), capacity
         )
 
     def _names_with(self, variants: set[str]) -> set[str]:
         """The names one of whose one-character deletions (or themselves) is in ``variants``."""
         names = (self._choices[number] for number in self._owners.owners(variants))
-        return {name for name in names if not variants.isdisjoint(_deletions(name, 1))}
+        return {
+            name
+            for name in names
+            if any(variant in variants for variant in _one_deletion_or_itself(name))
+        }
 
     def find(self, word: str) -> str | None:
         """The name ``word`` most likely mistypes (see :func:`typo_of`)."""
