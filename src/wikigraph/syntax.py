@@ -9,6 +9,7 @@ stage can give each link its exact line and column.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable
 
@@ -417,7 +418,7 @@ def use_lean_block_rules(md: MarkdownIt) -> None:
     """
     ruler = md.block.ruler
     names = ruler.get_active_rules()
-    if "lheading" in names and names[names.index("lheading") + 1] == "paragraph":
+    if ("lheading", "paragraph") in itertools.pairwise(names):
         ruler.at("lheading", setext_or_paragraph(RulesByStart(md, "paragraph")))
     md.block.tokenize = block_tokenizer(RulesByStart(md, ""))  # type: ignore[method-assign,assignment]
 
