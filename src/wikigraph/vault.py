@@ -132,6 +132,8 @@ class _Loaded:
     note: Note
     digest: bytes | None
     """Of the bytes parsed; None when the note was not read (too large, unreadable)."""
+    part: bytes
+    """What the note adds to the link index (:func:`wikigraph.resolve.index_part`)."""
     entry: Entry | None = None
     """The cache entry whose note is reused, if any."""
     store: bool = False
@@ -143,9 +145,8 @@ class _Loaded:
     resolved_here: bool = False
     """The links were resolved in this run (not taken from the cache)."""
     row_written: bool = False
-    """Its cache row, without resolutions, was written as the vault loaded."""
-    part: bytes | None = None
-    """What the note adds to the link index, when known already."""
+    """Its cache row, without resolutions, was written as the vault loaded (``store``
+    is then left to the resolve step, which sets it if it resolved the links)."""
 
 
 @contextlib.contextmanager
@@ -235,7 +236,7 @@ def _read(
         if entry is not None:
             # Made now, before any worker is forked: taking the cached note later, in
             # this process, would touch (and so copy) memory the workers share with it.
-            loaded[file.path] = _Loaded(file, entry.note, entry.digest, entry)
+            loaded[file.path] = _Loaded(file, entry.note, entry.digest, entry.index_part, entry)
         if entry is None or entry.fingerprint != fingerprint(file):
             tasks.append(Task(file.path, file.size, entry.digest if entry else None))
     if tasks:
@@ -262,11 +263,12 @@ def _read(
                 continue
             counts["parsed"] += 1
             file = by_path[path]
-            if cache is None or row is None or digest is None:
-                loaded[path] = _Loaded(file, note, digest, store=digest is not None, previews=apart)
-                continue
             part = index_part(note)
-            loaded[path] = _Loaded(file, note, digest, store=True, row_written=True, part=part)
+            if cache is None or row is None or digest is None:
+                store = digest is not None
+                loaded[path] = _Loaded(file, note, digest, part, store=store, previews=apart)
+                continue
+            loaded[path] = _Loaded(file, note, digest, part, row_written=True)
             rows.append(
                 Update(
                     path=path,
@@ -334,20 +336,17 @@ def _store(
     cache: ParseCache,
     loaded: Sequence[_Loaded],
     stored: Mapping[str, Entry],
-    parts: Sequence[bytes],
     index_key: bytes,
 ) -> None:
     from wikigraph.cache import Refresh, Update, fingerprint
 
     updates: list[Update] = []
     refreshes: list[Refresh] = []
-    for item, part in zip(loaded, parts, strict=True):
+    for item in loaded:
         if not item.store or item.digest is None:
             continue
         if item.row_written or (item.entry is not None and item.entry.digest == item.digest):
             # The row holds this note already: only its stat or resolutions are new.
-            if item.row_written and not item.resolved_here:
-                continue
             again = item.resolved if item.resolved_here else None
             under = index_key if again is not None else None
             refreshes.append(
@@ -360,7 +359,7 @@ def _store(
                 fingerprint=fingerprint(item.file),
                 digest=item.digest,
                 note=item.note,
-                index_part=part,
+                index_part=item.part,
                 resolved=item.resolved,
                 resolved_under=index_key if item.resolved is not None else None,
                 previews=item.previews,
@@ -411,22 +410,14 @@ def load_vault(
         counts = {"notes": len(note_files), "read": 0, "parsed": 0, "resolved": 0, "workers": 1}
         loaded = _read(root, note_files, settings, cache, stored, jobs, progress, counts, previews)
         from wikigraph.cache import index_fingerprint
-        from wikigraph.resolve import index_part
 
-        parts = [
-            item.part
-            if item.part is not None
-            else item.entry.index_part
-            if item.entry is not None and item.note is item.entry.note
-            else index_part(item.note)
-            for item in loaded
-        ]
+        parts = [item.part for item in loaded]
         notes = tuple(item.note for item in loaded)
         index_key = index_fingerprint(scan.files, scan.folders, parts)
         source = _IndexSource(scan.files, notes, scan.folders)
         _resolve(loaded, source, index_key, settings, progress, counts)
         if cache is not None:
-            _store(cache, loaded, stored, parts, index_key)
+            _store(cache, loaded, stored, index_key)
     # Notes come sorted by path and each note's resolutions by (line, column), as
     # resolve_links gives them, so this is already (source, line, column) order.
     links = [resolved for item in loaded if item.resolved is not None for resolved in item.resolved]
@@ -440,7 +431,5 @@ def load_vault(
         scan_problems=scan.problems,
         index_source=source,
         load_stats=LoadStats(**counts),
-        note_digests={
-            item.note.path: (item.digest, part) for item, part in zip(loaded, parts, strict=True)
-        },
+        note_digests={item.note.path: (item.digest, item.part) for item in loaded},
     )
