@@ -16,7 +16,7 @@ from wikigraph.checkstate import (
     CHUNK_ITEMS,
     Section,
     StateError,
-    StateFile,
+    StatePlace,
     dump_chunked,
     load_chunked,
     write_state,
@@ -111,11 +111,11 @@ def test_state_file__sections_are_made_one_at_a_time_and_read_back(tmp_path: Pat
     }
     write_state(path, {"key": "k", "renders": {}}, sections)
     assert made == ["a", "c"]
-    stored = StateFile.open(path, "k")
+    stored = StatePlace(path, "k").open()
     assert stored is not None
     try:
         assert stored.sections() == {"a": b"first", "b": b"", "c": b"third" * 1000}
-        assert StateFile.open(path, "other key") is None
+        assert StatePlace(path, "other key").open() is None
     finally:
         stored.close()
 
@@ -132,7 +132,7 @@ def test_state_file__a_large_mapping_is_written_a_piece_at_a_time(tmp_path: Path
     path = tmp_path / "check-k.state"
     write_state(path, {"key": "k", "renders": {}}, {"big": pieces, "small": b"x"})
     assert len(made) == 2 * 4, "four pieces, each its size and its bytes"
-    stored = StateFile.open(path, "k")
+    stored = StatePlace(path, "k").open()
     assert stored is not None
     try:
         found = stored.chunked("big")

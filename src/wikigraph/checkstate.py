@@ -105,7 +105,8 @@ class Listing:
     """
 
     __slots__ = (
-        "_modes", "app_config", "digest", "kinds", "links", "paths", "safe", "started_ns", "stats",
+        "_modes", "_notes", "_where", "app_config", "digest", "kinds", "links", "paths", "safe",
+        "started_ns", "stats",
     )  # fmt: skip
 
     def __init__(
@@ -123,6 +124,8 @@ class Listing:
         self.stats = stats
         self.links = links
         self._modes: dict[str, int] | None = None
+        self._where: dict[str, int] | None = None
+        self._notes: dict[str, int] | None = None
         self.app_config = app_config
         """The bytes of ``.obsidian/app.json``, or None when there is none."""
         self.safe = safe
@@ -179,14 +182,45 @@ class Listing:
             modes = self._modes = {link: mode for link, _, mode in self.links}
         return modes.get(path, -1)
 
+    def restat(self, root: str, paths: Iterable[str]) -> Listing | None:
+        """This listing with the stat of the notes at ``paths`` taken again, as listing
+        the vault would find them if nothing else changed; None when one of them is not a
+        note (not behind a symlink) in this listing or is no longer a file."""
+        started = time.time_ns()
+        where = self._where
+        if where is None:
+            where = self._where = {path: i for i, path in enumerate(self.paths)}
+        stats = array("q", self.stats)
+        for path in paths:
+            index = where.get(path)
+            if index is None or self.kinds[index] != _NOTE:
+                return None
+            try:
+                info = os.stat(os.path.join(root, path), follow_symlinks=False)
+            except OSError:
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                return None
+            at = 4 * index
+            stats[at : at + 4] = array(
+                "q", (info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns)
+            )
+        found = Listing(
+            self.paths, self.kinds, stats, self.links, self.app_config, self.safe, started
+        )
+        found._where, found._notes = where, self._notes
+        return found
+
     def notes(self) -> dict[str, int]:
-        """The index of every note entry, by path."""
-        kinds = self.kinds
-        return {
-            path: i
-            for i, path in enumerate(self.paths)
-            if kinds[i] in (_NOTE, _LINK) and self.note_stat(i) is not None
-        }
+        """The index of every note entry, by path (not to be changed)."""
+        if self._notes is None:
+            kinds = self.kinds
+            self._notes = {
+                path: i
+                for i, path in enumerate(self.paths)
+                if kinds[i] in (_NOTE, _LINK) and self.note_stat(i) is not None
+            }
+        return self._notes
 
 
 def list_vault(root: str) -> Listing:
@@ -371,7 +405,7 @@ class Report:
     """A finished check: the report's text, the summary line, the exit code, and how the
     check was done (``stored``, ``notes:N`` for N notes checked again, or ``full``)."""
 
-    __slots__ = ("_text", "data", "exit_code", "how", "result", "summary")
+    __slots__ = ("_text", "data", "exit_code", "how", "listing", "result", "summary")
 
     def __init__(
         self,
@@ -390,6 +424,8 @@ class Report:
         self.how = how
         self.result: CheckResult | None = None
         """The findings, when the check had them at hand or was asked for them."""
+        self.listing: Listing | None = None
+        """The listing of the vault that the check went by, when it listed it."""
 
     @property
     def text(self) -> str:
@@ -417,19 +453,79 @@ class StateError(Exception):
     """A stored state is damaged; the vault is checked without it."""
 
 
+class StatePlace:
+    """Where the state of a vault's checks is kept: a file in the cache folder (see
+    :func:`state_place`), for the settings whose :func:`state_key` is ``key``."""
+
+    def __init__(self, path: Path | None, key: str) -> None:
+        self.path = path
+        self.key = key
+
+    def open(self) -> StateFile | None:
+        """The stored state, if there is one of this format and key."""
+        return StateFile.open(self) if self.path is not None else None
+
+    def write(self, header: Mapping[str, object], sections: Mapping[str, Section]) -> None:
+        """Store a new state (see :func:`write_state`)."""
+        if self.path is not None:
+            write_state(self.path, header, sections)
+
+
+class HeldPlace(StatePlace):
+    """A state held in memory between the checks of one process (``check --watch``):
+    the next check reads it without reading or verifying the file, and it is written to
+    the file only by :meth:`flush`, once the report has been shown. Without a ``path``
+    (no cache) it lives only in memory."""
+
+    def __init__(self, path: Path | None, key: str) -> None:
+        super().__init__(path, key)
+        self._held: tuple[dict[str, Any], dict[str, Section]] | None = None
+        self._unwritten = False
+
+    def open(self) -> StateFile | None:
+        if self._held is None:
+            return super().open()
+        return HeldState(self, self._held[0], self._made())
+
+    def write(self, header: Mapping[str, object], sections: Mapping[str, Section]) -> None:
+        self._held = ({**header, "sections": dict.fromkeys(sections)}, dict(sections))
+        self._unwritten = True
+
+    def _made(self) -> dict[str, bytes]:
+        """Every held section as bytes, made now if it was given as a function."""
+        assert self._held is not None
+        sections = self._held[1]
+        for name, section in sections.items():
+            if callable(section):
+                made = section()
+                sections[name] = made if isinstance(made, bytes) else b"".join(made)
+        return sections  # type: ignore[return-value]
+
+    def flush(self) -> None:
+        """Write the held state to its file, if it has one and it changed since."""
+        if self._held is None or not self._unwritten:
+            return
+        sections = self._made()
+        if self.path is not None:
+            write_state(self.path, self._held[0], sections)
+        self._unwritten = False
+
+
 class StateFile:
     """One stored check: a header, and named sections that are read only when needed."""
 
-    def __init__(self, path: Path, header: dict[str, Any], handle: int) -> None:
-        self.path = path
+    def __init__(self, place: StatePlace, header: dict[str, Any], handle: int) -> None:
+        self.place = place
         self.header = header
         self.handle = handle
 
     @classmethod
-    def open(cls, path: Path, key: str) -> StateFile | None:
-        """The state at ``path`` if it is of this format and stored under ``key``."""
+    def open(cls, place: StatePlace) -> StateFile | None:
+        """The state in the file of ``place``, if it is of this format and stored under
+        the place's key."""
+        assert place.path is not None
         try:
-            handle = os.open(path, os.O_RDONLY)
+            handle = os.open(place.path, os.O_RDONLY)
         except OSError:
             return None
         try:
@@ -446,7 +542,7 @@ class StateFile:
                 raise StateError("damaged")
             raw = os.pread(handle, size, where)
             header = _load(raw) if len(raw) == size else None
-            if not isinstance(header, dict) or header.get("key") != key:
+            if not isinstance(header, dict) or header.get("key") != place.key:
                 raise StateError("another key")
             for name in ("sections", "renders"):
                 if not isinstance(header.get(name), dict):
@@ -454,7 +550,7 @@ class StateFile:
         except (OSError, StateError, EOFError, ValueError, TypeError):
             os.close(handle)
             return None
-        return cls(path, header, handle)
+        return cls(place, header, handle)
 
     def close(self) -> None:
         """Close the file."""
@@ -502,6 +598,20 @@ class StateFile:
                 raise StateError(name)
             found[name] = data
         return found
+
+
+class HeldState(StateFile):
+    """A state held in memory by a :class:`HeldPlace`: its sections as they were made."""
+
+    def __init__(self, place: StatePlace, header: dict[str, Any], sections: dict[str, bytes]):
+        super().__init__(place, header, -1)
+        self._sections = sections
+
+    def raw(self, name: str) -> bytes | None:
+        return self._sections.get(name)
+
+    def sections(self) -> dict[str, bytes]:
+        return dict(self._sections)
 
 
 CHUNK_ITEMS = 4096
@@ -589,12 +699,24 @@ def _remove_stale(current: Path) -> None:
                 other.unlink()
 
 
-def state_path(settings: Settings, root: Path) -> Path | None:
+def state_place(settings: Settings, root: Path) -> StatePlace | None:
     """Where the check state of the vault at ``root`` lives; None when caching is off."""
     from wikigraph.cachedir import state_dir
 
     folder = state_dir(settings, root)
-    return None if folder is None else folder / f"check-{state_key(settings)}.state"
+    if folder is None:
+        return None
+    key = state_key(settings)
+    return StatePlace(folder / f"check-{key}.state", key)
+
+
+def held_place(settings: Settings, root: Path) -> HeldPlace:
+    """Where :class:`Watching` holds the check state of the vault at ``root``: in memory,
+    and in the file :func:`state_place` names, if caching is on."""
+    place = state_place(settings, root)
+    if place is None:
+        return HeldPlace(None, state_key(settings))
+    return HeldPlace(place.path, place.key)
 
 
 # --- what the state holds -------------------------------------------------------------
@@ -814,13 +936,46 @@ def check(
             the vault or running the checks raise them.
     """
     root = Path(settings.vault) if settings.vault is not None else Path("notes")
-    path = state_path(settings, root) if os.path.isdir(root) else None
-    if path is None:
+    place = state_place(settings, root) if os.path.isdir(root) else None
+    return _check(settings, shown, load, place, None, with_result=with_result)
+
+
+def _check(
+    settings: Settings,
+    shown: Shown,
+    load: Callable[[], Vault],
+    place: StatePlace | None,
+    listing: Listing | None,
+    *,
+    with_result: bool = False,
+) -> Report:
+    """:func:`check`, with the state kept at ``place`` (None: nowhere) and the ``listing``
+    of the vault when the caller has it."""
+    root = Path(settings.vault) if settings.vault is not None else Path("notes")
+    if place is None or not os.path.isdir(root):
         return _full(settings, shown, load, None, None)
-    listing = list_vault(os.fspath(root))
-    stored = StateFile.open(path, path.name[len("check-") : -len(".state")])
-    if stored is None:
-        return _full(settings, shown, load, path, listing)
+    if listing is None:
+        listing = list_vault(os.fspath(root))
+    stored = place.open()
+    report: Report | None = None
+    if stored is not None:
+        report = _from_stored(stored, listing, settings, shown, root, with_result)
+    if report is None:
+        report = _full(settings, shown, load, place, listing)
+    report.listing = listing
+    return report
+
+
+def _from_stored(
+    stored: StateFile,
+    listing: Listing,
+    settings: Settings,
+    shown: Shown,
+    root: Path,
+    with_result: bool,
+) -> Report | None:
+    """The report from the stored state and what changed since; None when the vault
+    must be checked in full."""
     report = None
     try:
         report = _unchanged(stored, listing, shown, root)
@@ -833,7 +988,51 @@ def check(
         report = None
     finally:
         stored.close()
-    return report if report is not None else _full(settings, shown, load, path, listing)
+    return report
+
+
+class Watching:
+    """The checks of one vault, again and again, in one process (``check --watch``).
+
+    The state is held in memory between checks (see :class:`HeldPlace`), and written to
+    the cache folder by :meth:`flush`, after the report is shown. When a file watcher
+    says which notes were modified, and nothing else changed, only their stat is taken
+    again instead of listing the vault. Each check gives the report a fresh
+    ``wikigraph check`` would give.
+    """
+
+    def __init__(self) -> None:
+        self._place: HeldPlace | None = None
+        self._listing: Listing | None = None
+
+    def check(
+        self,
+        settings: Settings,
+        shown: Shown,
+        load: Callable[[], Vault],
+        modified: Iterable[str] | None,
+    ) -> Report:
+        """Check the vault of ``settings``. ``modified`` holds the notes (paths in the
+        vault) modified since the last check, when nothing else in the vault changed;
+        None when more may have changed, or it is not known."""
+        root = Path(settings.vault) if settings.vault is not None else Path("notes")
+        if not os.path.isdir(root):
+            self._place = self._listing = None
+            return _check(settings, shown, load, None, None)
+        place = held_place(settings, root)
+        if self._place is None or (self._place.path, self._place.key) != (place.path, place.key):
+            self._place, self._listing = place, None
+        listing = None
+        if modified is not None and self._listing is not None:
+            listing = self._listing.restat(os.fspath(root), modified)
+        report = _check(settings, shown, load, self._place, listing)
+        self._listing = report.listing
+        return report
+
+    def flush(self) -> None:
+        """Write the state of the last check to the cache folder (when caching is on)."""
+        if self._place is not None:
+            self._place.flush()
 
 
 def render(result: CheckResult, shown: Shown, how: str) -> Report:
@@ -895,14 +1094,14 @@ def _unchanged(stored: StateFile, listing: Listing, shown: Shown, root: Path) ->
         recent = tuple(r for r in racy if listing.stats[4 * notes[r[0]] + 3] >= since)
         if len(recent) < len(racy):
             header = stored.header = {**header, "racy": recent}
-            write_state(stored.path, header, stored.sections())
+            stored.place.write(header, stored.sections())
     report = _stored_render(stored, shown, "stored")
     if report is not None:
         return report
     # Shown another way (format, colour, vault path): render the stored findings, and
     # keep that rendering too.
     report = render(_ReportRecord.decode(stored.section("report")).result(), shown, "stored")
-    _write_with_render(stored.path, dict(header), stored.sections(), shown, report)
+    _write_with_render(stored.place, dict(header), stored.sections(), shown, report)
     return report
 
 
@@ -920,7 +1119,7 @@ def _stored_render(stored: StateFile, shown: Shown, how: str) -> Report | None:
 
 
 def _write_with_render(
-    path: Path,
+    place: StatePlace,
     header: dict[str, Any],
     given: Mapping[str, Section],
     shown: Shown,
@@ -944,14 +1143,14 @@ def _write_with_render(
         sections[name] = report.text.encode("utf-8", "surrogatepass")
         surrogates.append(name)
     renders[shown.key()] = name
-    write_state(path, {**header, "renders": renders, "surrogates": surrogates}, sections)
+    place.write({**header, "renders": renders, "surrogates": surrogates}, sections)
 
 
 def _full(
     settings: Settings,
     shown: Shown,
     load: Callable[[], Vault],
-    path: Path | None,
+    place: StatePlace | None,
     listing: Listing | None,
 ) -> Report:
     """Load and check the whole vault; store the state when there is a place for it."""
@@ -968,14 +1167,14 @@ def _full(
                 _finding_record(f) for f in found
             ]
 
-    findings = checker.findings(remember if path is not None else None)
+    findings = checker.findings(remember if place is not None else None)
     checker.forget_suggestions()  # a large vault's name indexes: not needed to store
     diagnostics, hidden = checker.settle(findings, vault.note_by_path)
     del findings
     result = checker.result(diagnostics, hidden)
     report = render(result, shown, "full")
-    if path is not None and listing is not None and _listed_as_scanned(listing, vault):
-        _store_full(path, listing, vault, checker, memo, result, hidden, shown, report)
+    if place is not None and listing is not None and _listed_as_scanned(listing, vault):
+        _store_full(place, listing, vault, checker, memo, result, hidden, shown, report)
     return report
 
 
@@ -1004,7 +1203,7 @@ def _listed_as_scanned(listing: Listing, vault: Vault) -> bool:
 
 
 def _store_full(
-    path: Path,
+    place: StatePlace,
     listing: Listing,
     vault: Vault,
     checker: Checker,
@@ -1094,7 +1293,7 @@ def _store_full(
         "report": report_record,
     }
     header = {
-        "key": path.name[len("check-") : -len(".state")],
+        "key": place.key,
         "listing": listing.digest,
         "racy": _racy(listing, lambda p: vault.note_digests[p][0]),
         "safe": listing.safe and not any(p != APP_CONFIG for p in vault.scan_problems),
@@ -1103,7 +1302,7 @@ def _store_full(
         "exit": report.exit_code,
         "renders": {},
     }
-    _write_with_render(path, header, sections, shown, report)
+    _write_with_render(place, header, sections, shown, report)
 
 
 # --- checking only the changed notes --------------------------------------------------
@@ -1479,7 +1678,7 @@ class _Changed:
             "exit": report.exit_code,
             "renders": state.header["renders"] if stored is None else {},
         }
-        _write_with_render(state.path, header, sections, self.shown, report)
+        _write_with_render(state.place, header, sections, self.shown, report)
 
 
 def _finding_of(
