@@ -8,11 +8,12 @@ code 2 with a one-line message, and offers the few helpers the commands share.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from wikigraph import __version__
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from wikigraph.vault import Vault
+    from wikigraph.watch import Changes
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -118,6 +120,36 @@ def vault_from_args(
         if enabled:
             gc.enable()
     return vault
+
+
+def keep_watching(
+    current: Callable[[], Settings], once: Callable[[Changes | None], None], *, quiet: bool
+) -> None:
+    """``--watch``: call ``once(None)``, then ``once(changes)`` after each change to the
+    vault and the settings files of the ``current()`` settings (looked up again after each
+    call: a changed config may name another vault), until Ctrl-C."""
+    from wikigraph.watch import watch_vault
+
+    def watched() -> tuple[Path, list[Path]]:
+        settings = current()
+        root = Path(settings.vault) if settings.vault is not None else DEFAULT_VAULT
+        files = [path for path in (settings.config_file, settings.baseline) if path is not None]
+        return root, files
+
+    with contextlib.suppress(KeyboardInterrupt):
+        gc.unfreeze()
+        once(None)
+        gc.unfreeze()  # a full run freezes its vault (see vault_from_args): let it go
+        where = None
+        while where != watched():
+            where = root, files = watched()
+            if not quiet:
+                print(f"Watching {root.as_posix()} for changes; Ctrl-C to stop.", file=sys.stderr)
+            for changes in watch_vault(root, files):
+                once(changes)
+                gc.unfreeze()
+                if watched() != where:
+                    break
 
 
 def display_root(vault: Vault) -> str:

@@ -29,18 +29,21 @@ from typing import TYPE_CHECKING, Any
 from wikigraph.cli import (
     EXIT_FINDINGS,
     EXIT_OK,
+    EXIT_USAGE,
     add_command,
+    keep_watching,
     settings_from_args,
     vault_from_args,
 )
 from wikigraph.config import COLOR_MODES, Settings
-from wikigraph.errors import OutputError
+from wikigraph.errors import OutputError, WikigraphError
 
 if TYPE_CHECKING:
     from wikigraph.checks import CheckResult
     from wikigraph.checkstate import Listing
     from wikigraph.render import PageProblem
     from wikigraph.vault import Vault
+    from wikigraph.watch import Changes
 
 HELP = "write an interactive HTML graph"
 DESCRIPTION = """\
@@ -113,6 +116,13 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--strict",
         action="store_true",
         help="exit with 1 when the check finds any warning or error (the page is still written)",
+    )
+    parser.add_argument(
+        "-w",
+        "--watch",
+        action="store_true",
+        help="keep running: build again whenever the vault, the config or the baseline changes"
+        " (Ctrl-C to stop; the exit code is the last build's)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors, no summary")
     parser.set_defaults(run=run)
@@ -330,7 +340,31 @@ def _page_problems(diagnostics: Sequence[Any]) -> Mapping[str, list[PageProblem]
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.watch:
+        return _watch(args)
+    return _run_once(args, settings_from_args(args))
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """``build --watch``: build, then build again after every change, until Ctrl-C."""
     settings = settings_from_args(args)
+    exit_code = EXIT_OK
+
+    def once(changes: Changes | None) -> None:
+        nonlocal settings, exit_code
+        try:
+            if changes is not None and changes.settings:
+                settings = settings_from_args(args)
+            exit_code = _run_once(args, settings, prefix=time.strftime("[%H:%M:%S] "))
+        except WikigraphError as error:
+            print(f"wikigraph: error: {error}", file=sys.stderr, flush=True)
+            exit_code = EXIT_USAGE
+
+    keep_watching(lambda: settings, once, quiet=args.quiet)
+    return exit_code
+
+
+def _run_once(args: argparse.Namespace, settings: Settings, prefix: str = "") -> int:
     folder = args.output or settings.output or DEFAULT_OUTPUT
     page = output_page(folder)
     vault_root = settings.vault if settings.vault is not None else Path(".")
@@ -343,10 +377,10 @@ def run(args: argparse.Namespace) -> int:
             lines, code = replayed
             if not args.quiet:
                 for line in lines:
-                    print(line, file=sys.stderr)
+                    print(prefix + line, file=sys.stderr)
             return code
         check_owner(page)
-    return _build(args, settings, page, vault_root, state)
+    return _build(args, settings, page, vault_root, state, prefix)
 
 
 def _build(
@@ -355,7 +389,9 @@ def _build(
     page: Path,
     vault_root: Path,
     state: BuildState | None,
+    prefix: str = "",
 ) -> int:
+    """Build the page; ``prefix`` goes before each line printed on stderr."""
     from wikigraph.checks import Severity
     from wikigraph.checkstate import check
     from wikigraph.commands.check import shown_as
@@ -418,7 +454,7 @@ def _build(
             else "new layout"
         )
         for line in (*notices, f"Wrote {page.as_posix()}: {drawn} ({layout}).", summary):
-            print(line, file=sys.stderr)
+            print(prefix + line, file=sys.stderr)
     if state is not None:
         unchanged = (
             f"{page.as_posix()} is up to date: {drawn} (nothing changed since it was written)."

@@ -17,19 +17,23 @@ from pathlib import Path
 
 from wikigraph.cli import (
     EXIT_OK,
+    EXIT_USAGE,
     add_command,
+    keep_watching,
     settings_from_args,
     vault_from_args,
     write_text,
 )
 from wikigraph.config import SEVERITIES, Settings
+from wikigraph.errors import WikigraphError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-    from wikigraph.checkstate import Shown
+    from wikigraph.checkstate import Report, Shown
     from wikigraph.vault import Vault
+    from wikigraph.watch import Changes
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 """Every value of ``--format`` (as :data:`wikigraph.report.FORMATS`, which imports more)."""
@@ -109,6 +113,13 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--list-checks",
         action="store_true",
         help="describe every check, its code and default severity, and exit",
+    )
+    parser.add_argument(
+        "-w",
+        "--watch",
+        action="store_true",
+        help="keep running: check again whenever a note, the config or the baseline changes"
+        " (Ctrl-C to stop; the exit code is the last check's)",
     )
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="do not print the summary line on stderr"
@@ -234,20 +245,71 @@ def _update_baseline(args: argparse.Namespace, settings: Settings, vault: Vault)
     return EXIT_OK
 
 
+def _show(args: argparse.Namespace, report: Report, prefix: str = "") -> None:
+    """Write the report where ``args`` asks, and the summary line on stderr."""
+    if report.data is None or args.output is not None or not _write_utf8(report.data):
+        write_text(report.text, args.output)
+    if not args.quiet:
+        print(prefix + report.summary, file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.list_checks:
         write_text(list_checks(), None)
         return EXIT_OK
+    if args.watch and args.update_baseline:
+        raise WikigraphError("--watch and --update-baseline cannot be used together")
     settings = _settings(args)
     if args.update_baseline:
         return _update_baseline(args, settings, vault_from_args(args, settings))
+    if args.watch:
+        return _watch(args, settings)
     from wikigraph.checkstate import check
 
     color = args.format == "text" and _use_color(args.output)
     shown = shown_as(args, settings, args.format, color)
     report = check(settings, shown, lambda: vault_from_args(args, settings, previews=False))
-    if report.data is None or args.output is not None or not _write_utf8(report.data):
-        write_text(report.text, args.output)
-    if not args.quiet:
-        print(report.summary, file=sys.stderr)
+    _show(args, report)
     return report.exit_code
+
+
+CLEAR_SCREEN = "\x1b[H\x1b[2J"
+
+
+def _watch(args: argparse.Namespace, settings: Settings) -> int:
+    """``check --watch``: check, then check again after every change, until Ctrl-C."""
+    import time
+
+    from wikigraph.checkstate import Watching
+
+    color = args.format == "text" and _use_color(args.output)
+    watching = Watching()
+    exit_code = EXIT_OK
+
+    def once(changes: Changes | None) -> None:
+        nonlocal exit_code, settings
+        try:
+            if changes is not None and changes.settings:
+                settings = _settings(args)
+            shown = shown_as(args, settings, args.format, color)
+            report = watching.check(
+                settings,
+                shown,
+                lambda: vault_from_args(args, settings, previews=False),
+                changes.only_modified if changes is not None else None,
+            )
+        except WikigraphError as error:
+            print(f"wikigraph: error: {error}", file=sys.stderr, flush=True)
+            exit_code = EXIT_USAGE
+            return
+        exit_code = report.exit_code
+        if color:  # a terminal showing text: show the current report only
+            sys.stdout.write(CLEAR_SCREEN)
+        _show(args, report, "" if args.quiet else time.strftime("[%H:%M:%S] "))
+        watching.flush()
+
+    try:
+        keep_watching(lambda: settings, once, quiet=args.quiet)
+    finally:
+        watching.flush()
+    return exit_code

@@ -1,0 +1,143 @@
+"""Watch a vault for changes, for ``--watch``: which notes were modified, and whether
+anything else changed (a file or folder added, removed or renamed, Obsidian's settings,
+the config or baseline file).
+
+Events come from the operating system through watchfiles (inotify on Linux, FSEvents on
+macOS, ReadDirectoryChanges on Windows; set ``WATCHFILES_FORCE_POLLING=1`` where these do
+not work, as on some network drives). Names starting with a dot are left out, as the scan
+leaves them out, except Obsidian's ``.obsidian/app.json``. The config and baseline files
+are looked at about once a second, since they may lie outside the vault.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from threading import Event
+
+APP_CONFIG = ".obsidian/app.json"
+QUIET_MS = 20
+"""Changes are reported once no new change came for this long: a save is one burst of
+events, well within it."""
+LONGEST_MS = 1_600
+"""Changes that keep coming (a checkout, a sync) are reported at least this often."""
+POLL_MS = 1_000
+"""How often the settings files, and whether the vault is still there, are looked at."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the last :class:`Changes` (or since watching began)."""
+
+    modified: frozenset[str]
+    """Files of the vault (POSIX paths relative to it) whose content changed."""
+    other: bool = False
+    """Something else changed in the vault: a file or folder was added, removed or
+    renamed, a folder changed, Obsidian's settings changed, or the vault itself appeared
+    or went away."""
+    settings: bool = False
+    """A settings file (the config or baseline file) changed."""
+
+    @property
+    def only_modified(self) -> frozenset[str] | None:
+        """The modified files when they are all that changed, else None."""
+        return None if self.other or self.settings else self.modified
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
+
+
+class _Signatures:
+    """The stat of each settings file, to tell when one of them changed."""
+
+    def __init__(self, files: Sequence[Path]) -> None:
+        self.files = tuple(files)
+        self.seen = [_signature(path) for path in self.files]
+
+    def changed(self) -> bool:
+        now = [_signature(path) for path in self.files]
+        changed, self.seen = now != self.seen, now
+        return changed
+
+
+def _relative(root: str, path: str) -> str | None:
+    """``path`` relative to ``root`` as a POSIX path; None outside it or when a part of
+    it starts with a dot (but for Obsidian's settings)."""
+    relative = os.path.relpath(path, root)
+    if relative == "." or relative.startswith(".." + os.sep) or relative == "..":
+        return None
+    relative = relative.replace(os.sep, "/")
+    if relative == APP_CONFIG:
+        return relative
+    if any(part.startswith(".") for part in relative.split("/")):
+        return None
+    return relative
+
+
+def watch_vault(
+    root: Path, settings_files: Sequence[Path] = (), *, stop: Event | None = None
+) -> Iterator[Changes]:
+    """Yield the changes to the vault at ``root`` and to ``settings_files`` as they come,
+    until ``stop`` is set (Ctrl-C raises :class:`KeyboardInterrupt`).
+
+    When the vault folder goes away, :class:`Changes` says so (``other``), and watching
+    resumes once it is back.
+    """
+    from watchfiles import Change, watch
+
+    signatures = _Signatures(settings_files)
+    top = os.path.abspath(root)
+    while stop is None or not stop.is_set():
+        if not os.path.isdir(top):
+            if stop is not None:
+                if stop.wait(POLL_MS / 1000):
+                    return
+            else:
+                import time
+
+                time.sleep(POLL_MS / 1000)
+            if os.path.isdir(top):
+                yield Changes(frozenset(), other=True)
+            elif signatures.changed():
+                yield Changes(frozenset(), settings=True)
+            continue
+        gone = False
+        for batch in watch(
+            top,
+            watch_filter=None,
+            debounce=LONGEST_MS,
+            step=QUIET_MS,
+            rust_timeout=POLL_MS,
+            yield_on_timeout=True,
+            raise_interrupt=True,
+            stop_event=stop,
+            ignore_permission_denied=True,
+        ):
+            modified: set[str] = set()
+            other = False
+            for change, path in batch:
+                relative = _relative(top, path)
+                if relative is None:
+                    continue
+                if change == Change.modified and relative != APP_CONFIG:
+                    modified.add(relative)
+                else:
+                    other = True
+            settings = signatures.changed()
+            gone = not os.path.isdir(top)
+            if modified or other or settings or gone:
+                yield Changes(frozenset(modified), other=other or gone, settings=settings)
+            if gone:
+                break
+        if not gone:
+            return  # stopped

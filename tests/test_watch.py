@@ -1,0 +1,451 @@
+"""``--watch``: the file watcher on real files, the checks a watching process runs
+(each must give the report a fresh ``wikigraph check --no-cache`` gives), and the commands
+run as the user runs them, stopped with Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from wikigraph import cache, checkstate
+from wikigraph.checkstate import HeldPlace, Report, Watching, list_vault
+from wikigraph.cli import build_parser, main, vault_from_args
+from wikigraph.commands import check as check_command
+from wikigraph.watch import Changes, _relative, watch_vault
+
+FORMATS = ("text", "json", "github", "sarif", "junit")
+
+
+# --- the watcher --------------------------------------------------------------------
+
+
+def test_relative__dot_names_are_left_out_but_obsidian_settings() -> None:
+    root = os.path.join(os.sep, "v")
+    assert _relative(root, os.path.join(root, "a", "b.md")) == "a/b.md"
+    assert _relative(root, os.path.join(root, ".git", "index")) is None
+    assert _relative(root, os.path.join(root, "a", ".hidden.md")) is None
+    assert _relative(root, os.path.join(root, ".obsidian", "app.json")) == ".obsidian/app.json"
+    assert _relative(root, os.path.join(root, ".obsidian", "graph.json")) is None
+    assert _relative(root, root) is None
+    assert _relative(root, os.path.join(os.sep, "elsewhere", "a.md")) is None
+
+
+def test_changes__only_modified_when_nothing_else_changed() -> None:
+    assert Changes(frozenset({"a.md"})).only_modified == {"a.md"}
+    assert Changes(frozenset({"a.md"}), other=True).only_modified is None
+    assert Changes(frozenset(), settings=True).only_modified is None
+
+
+class Watcher:
+    """:func:`watch_vault` running in a thread, its changes in a queue."""
+
+    def __init__(self, root: Path, files: list[Path]) -> None:
+        self.stop = threading.Event()
+        self.changes: queue.Queue[Changes] = queue.Queue()
+        self.started = threading.Event()
+
+        def run() -> None:
+            for changes in watch_vault(root, files, stop=self.stop):
+                self.changes.put(changes)
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        time.sleep(0.5)  # the watches are set up
+
+    def next(self, timeout: float = 10) -> Changes:
+        return self.changes.get(timeout=timeout)
+
+    def settled(self, timeout: float = 10) -> Changes:
+        """Every change that comes within half a second, merged."""
+        first = self.next(timeout)
+        modified, other, settings = set(first.modified), first.other, first.settings
+        while True:
+            try:
+                more = self.next(0.5)
+            except queue.Empty:
+                return Changes(frozenset(modified), other, settings)
+            modified |= more.modified
+            other |= more.other
+            settings |= more.settings
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        assert not self.thread.is_alive()
+
+
+@pytest.fixture
+def watcher(tmp_path: Path) -> Iterator[Callable[..., Watcher]]:
+    made: list[Watcher] = []
+
+    def make(root: Path, files: list[Path] | None = None) -> Watcher:
+        made.append(Watcher(root, files or []))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
+
+
+def test_watch_vault__modified_added_removed_and_hidden(
+    tmp_path: Path, watcher: Callable[..., Watcher]
+) -> None:
+    root = tmp_path / "vault"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "a.md").write_text("A\n", "utf-8")
+    (root / ".git").mkdir()
+    watching = watcher(root)
+
+    (root / "sub" / "a.md").write_text("A, edited\n", "utf-8")
+    assert watching.settled() == Changes(frozenset({"sub/a.md"}))
+
+    (root / ".git" / "index").write_bytes(b"not part of the vault")
+    (root / "b.md").write_text("B\n", "utf-8")
+    changes = watching.settled()
+    assert changes.other and changes.only_modified is None
+    assert not any(path.startswith(".git") for path in changes.modified)
+
+    (root / "b.md").unlink()
+    assert watching.settled().other
+
+    (root / ".obsidian").mkdir()
+    (root / ".obsidian" / "app.json").write_text("{}", "utf-8")
+    assert watching.settled().other
+
+    (root / ".git" / "index").write_bytes(b"changed, still not part of the vault")
+    with pytest.raises(queue.Empty):
+        watching.next(1.5)
+
+
+def test_watch_vault__settings_files_outside_the_vault(
+    tmp_path: Path, watcher: Callable[..., Watcher]
+) -> None:
+    root = tmp_path / "vault"
+    root.mkdir()
+    config = tmp_path / "wikigraph.toml"
+    config.write_text("", encoding="utf-8")
+    watching = watcher(root, [config])
+    config.write_text('fail-level = "warning"\n', encoding="utf-8")
+    assert watching.settled(timeout=5) == Changes(frozenset(), settings=True)
+
+
+def test_watch_vault__the_vault_goes_away_and_comes_back(
+    tmp_path: Path, watcher: Callable[..., Watcher]
+) -> None:
+    root = tmp_path / "vault"
+    root.mkdir()
+    (root / "a.md").write_text("A\n", "utf-8")
+    watching = watcher(root)
+    shutil.rmtree(root)
+    assert watching.settled(timeout=5).other
+    root.mkdir()
+    (root / "a.md").write_text("A again\n", "utf-8")
+    assert watching.settled(timeout=5).other
+    time.sleep(0.5)
+    (root / "a.md").write_text("A, edited after it came back\n", "utf-8")
+    assert watching.settled(timeout=5) == Changes(frozenset({"a.md"}))
+
+
+# --- the checks of a watching process ---------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _trust_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in test_differential: files seconds old are trusted by their stat."""
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    monkeypatch.setattr(checkstate, "RACY_NS", 0)
+
+
+class Session:
+    """One :class:`Watching`, told of changes as a watcher would tell of them, whose every
+    report is compared with the one of ``wikigraph check --no-cache``."""
+
+    def __init__(
+        self, root: Path, work: Path, capsys: pytest.CaptureFixture[str], *extra: str
+    ) -> None:
+        self.root = root
+        self.cache = work / "cache"
+        self.capsys = capsys
+        self.extra = extra
+        self.watching = Watching()
+
+    def _args(self, fmt: str, *where: str) -> list[str]:
+        return ["check", str(self.root), "--format", fmt, *self.extra, *where]
+
+    def check(self, modified: set[str] | None, fmt: str = "text") -> Report:
+        args = build_parser(["check"]).parse_args(self._args(fmt, "--cache-dir", str(self.cache)))
+        settings = check_command._settings(args)
+        shown = check_command.shown_as(args, settings, fmt, False)
+        report = self.watching.check(
+            settings, shown, lambda: vault_from_args(args, settings, previews=False), modified
+        )
+        code = main(self._args(fmt, "--no-cache"))
+        out, _ = self.capsys.readouterr()
+        assert (report.exit_code, report.text) == (code, out), fmt
+        self.watching.flush()
+        return report
+
+    def plain_with_cache(self, fmt: str = "text") -> Report:
+        args = build_parser(["check"]).parse_args(self._args(fmt, "--cache-dir", str(self.cache)))
+        settings = check_command._settings(args)
+        shown = check_command.shown_as(args, settings, fmt, False)
+        return checkstate.check(settings, shown, lambda: vault_from_args(args, settings))
+
+
+@pytest.fixture
+def session(
+    tmp_path: Path, vault_generator: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> Session:
+    root = tmp_path / "vault"
+    vault_generator.generate_vault(root, 120, 31)
+    return Session(root, tmp_path, capsys)
+
+
+def _notes(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.md"))
+
+
+def _rewrite(path: Path, text: str) -> None:
+    """Write new content so that the stat surely changes (mtime moves on)."""
+    before = path.stat()
+    path.write_text(text, "utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 5_000_000_000))
+
+
+def _append(path: Path, text: str) -> None:
+    _rewrite(path, path.read_text("utf-8") + text)
+
+
+def _relative_to(root: Path, *paths: Path) -> set[str]:
+    return {path.relative_to(root).as_posix() for path in paths}
+
+
+def test_watching__every_report_is_the_plain_report(session: Session) -> None:
+    root = session.root
+    notes = _notes(root)
+    assert session.check(None).how == "full"
+
+    _append(notes[3], "\nA new paragraph without links.\n")
+    assert session.check(_relative_to(root, notes[3])).how == "notes:1"
+    # The held state was written: a later check finds its report stored.
+    assert session.plain_with_cache().how == "stored"
+
+    target = notes[7].stem
+    _append(notes[3], f"\nSee [[{target}]], [[{target}x]] and [[Nowhere#Part]].\n")
+    _append(notes[11], f"\nAlso [[{notes[3].stem}#No such heading]].\n")
+    for fmt in FORMATS:
+        modified = _relative_to(root, notes[3], notes[11]) if fmt == "text" else set()
+        assert session.check(modified, fmt).how == ("notes:2" if fmt == "text" else "stored")
+
+    headed = next(p for p in notes[12:] if "\n## " in p.read_text("utf-8"))
+    text = headed.read_text("utf-8")
+    start = text.index("\n## ") + 4
+    _rewrite(headed, text[:start] + "Renamed " + text[start:])
+    assert session.check(_relative_to(root, headed), "json").how == "full"
+
+    (root / "Fresh note.md").write_text(f"Links to [[{notes[1].stem}]].\n", "utf-8")
+    assert session.check(None).how == "full"
+
+    notes[20].unlink()
+    attachment = next(p for p in sorted(root.rglob("*.png")) if p.is_file())
+    # A watcher that saw only the attachment: its stat cannot stand in for a listing.
+    _append(notes[21], "\nOne more line.\n")
+    assert session.check(_relative_to(root, attachment, notes[21])).how == "full"
+
+    _append(notes[22], "\nAnd one more.\n")
+    assert session.check(_relative_to(root, notes[22]), "sarif").how == "notes:1"
+    assert session.plain_with_cache("sarif").how == "stored"
+
+
+def test_watching__settings_change_between_checks(
+    tmp_path: Path, vault_generator: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "vault"
+    vault_generator.generate_vault(root, 60, 32)
+    session = Session(root, tmp_path, capsys)
+    assert session.check(None).how == "full"
+    session.extra = ("--select", "all", "--fail-level", "warning")
+    assert session.check(None).how == "full"
+    note = _notes(root)[5]
+    _append(note, "\n[[Not a note anywhere]]\n")
+    assert session.check(_relative_to(root, note)).how == "notes:1"
+
+
+def test_watching__without_a_cache_the_state_stays_in_memory(
+    tmp_path: Path, vault_generator: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "vault"
+    vault_generator.generate_vault(root, 60, 33)
+    session = Session(root, tmp_path, capsys, "--no-cache")
+    assert session.check(None).how == "full"
+    note = _notes(root)[2]
+    _append(note, "\nA line.\n")
+    assert session.check(_relative_to(root, note)).how in ("notes:1", "full")
+    assert not session.cache.exists()
+
+
+def test_listing_restat__same_as_listing_again(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    (root / "sub").mkdir(parents=True)
+    for name in ("a.md", "sub/b.md", "sub/c.md"):
+        (root / name).write_text(name, "utf-8")
+    (root / "picture.png").write_bytes(b"png")
+    before = list_vault(str(root))
+    _append(root / "sub" / "b.md", " edited")
+    restat = before.restat(str(root), ["sub/b.md"])
+    assert restat is not None
+    again = list_vault(str(root))
+    assert (restat.paths, restat.kinds, restat.stats) == (again.paths, again.kinds, again.stats)
+    assert restat.digest == again.digest
+    assert before.restat(str(root), ["picture.png"]) is None
+    assert before.restat(str(root), ["sub"]) is None
+    (root / "a.md").unlink()
+    assert before.restat(str(root), ["a.md"]) is None
+
+
+def test_held_place__flush_writes_once(tmp_path: Path) -> None:
+    path = tmp_path / "check-k.state"
+    place = HeldPlace(path, "k")
+    assert place.open() is None
+    place.write({"key": "k", "renders": {}}, {"a": b"one", "b": lambda: [b"t", b"wo"]})
+    held = place.open()
+    assert held is not None and held.raw("b") == b"two" and held.raw("a") == b"one"
+    assert not path.exists()
+    place.flush()
+    stored = checkstate.StatePlace(path, "k").open()
+    assert stored is not None
+    try:
+        assert stored.sections() == {"a": b"one", "b": b"two"}
+    finally:
+        stored.close()
+    written = path.stat().st_mtime_ns
+    place.flush()  # nothing new: not written again
+    assert path.stat().st_mtime_ns == written
+
+
+# --- the commands -----------------------------------------------------------------------
+
+
+class Command:
+    """A ``wikigraph ... --watch`` process, its stderr lines in a queue."""
+
+    def __init__(self, *args: str, cwd: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "wikigraph", *args, "--watch"],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.out: list[str] = []
+        assert self.process.stderr is not None and self.process.stdout is not None
+        threading.Thread(target=self._read, args=(self.process.stderr, self.lines.put)).start()
+        threading.Thread(target=self._read, args=(self.process.stdout, self.out.append)).start()
+
+    @staticmethod
+    def _read(stream: object, put: Callable[[str], None]) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            put(line)
+
+    def line(self, timeout: float = 30) -> str:
+        return self.lines.get(timeout=timeout)
+
+    def until(self, start: str, timeout: float = 30) -> list[str]:
+        seen = []
+        while not seen or not seen[-1].startswith(start):
+            seen.append(self.line(timeout))
+        return seen
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        code = self.process.wait(timeout=30)
+        time.sleep(0.2)
+        rest = []
+        while not self.lines.empty():
+            rest.append(self.lines.get())
+        assert rest == []
+        return code
+
+
+def _vault(tmp_path: Path) -> Path:
+    root = tmp_path / "notes"
+    root.mkdir()
+    (root / "a.md").write_text("Link to [[b]] and [[missing]].\n", "utf-8")
+    (root / "b.md").write_text("# B\n", "utf-8")
+    return root
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is a POSIX signal here")
+def test_check_watch__reports_again_after_each_change(tmp_path: Path) -> None:
+    _vault(tmp_path)
+    (tmp_path / "wikigraph.toml").write_text("", "utf-8")
+    command = Command("check", "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)
+    first = command.until("Watching notes for changes")
+    assert "Found 1 error in 1 of 2 notes." in first[0]
+    assert first[0].startswith("[")
+
+    time.sleep(0.3)
+    (tmp_path / "notes" / "a.md").write_text("Link to [[b]].\n", "utf-8")
+    assert command.line().endswith("] No problems found in 2 notes.\n")
+
+    (tmp_path / "notes" / "c.md").write_text("[[gone]] [[b#Nope]]\n", "utf-8")
+    assert command.line().endswith("] Found 2 errors in 1 of 3 notes.\n")
+
+    (tmp_path / "wikigraph.toml").write_text("[severity]\nmissing-heading = 'warning'\n", "utf-8")
+    assert command.line().endswith("] Found 1 error and 1 warning in 1 of 3 notes.\n")
+
+    (tmp_path / "wikigraph.toml").write_text("fail-level = 'sometimes'\n", "utf-8")
+    assert command.line().startswith("wikigraph: error: ")
+    (tmp_path / "wikigraph.toml").write_text("", "utf-8")
+    assert command.line().endswith("] Found 2 errors in 1 of 3 notes.\n")
+
+    assert command.interrupt() == 1  # the last check's exit code
+    report = "".join(command.out)
+    assert report.count('notes/a.md:1:19: error: no note named "missing"') == 1
+    assert report.endswith(
+        'notes/c.md:1:1: error: no note named "gone" [broken-link]\n'
+        'notes/c.md:1:10: error: "b.md" has no heading "Nope" [missing-heading]\n'
+    )
+    assert "Traceback" not in report
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is a POSIX signal here")
+def test_build_watch__builds_again_after_each_change(tmp_path: Path) -> None:
+    _vault(tmp_path)
+    command = Command(
+        "build", "notes", "-o", "site", "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path
+    )
+    first = command.until("Watching notes for changes")
+    assert any("Wrote site/graph.html: 2 notes" in line for line in first)
+    page = tmp_path / "site" / "graph.html"
+    written = page.read_bytes()
+
+    time.sleep(0.3)
+    (tmp_path / "notes" / "c.md").write_text("A third note, linking [[a]].\n", "utf-8")
+    lines = command.until("[")  # the "Wrote" line
+    lines += [command.line()]  # the summary
+    assert "Wrote site/graph.html: 3 notes" in lines[-2]
+    assert lines[-1].endswith("Found 1 error in 1 of 3 notes.\n")
+    assert page.read_bytes() != written
+    assert command.interrupt() == 0
+
+
+def test_watch__not_with_update_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _vault(tmp_path)
+    assert main(["check", str(root), "--watch", "--update-baseline"]) == 2
+    assert "--watch and --update-baseline cannot be used together" in capsys.readouterr().err
