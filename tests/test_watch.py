@@ -291,7 +291,7 @@ def test_watching__without_a_cache_the_state_stays_in_memory(
     assert session.check(None).how == "full"
     note = _notes(root)[2]
     _append(note, "\nA line.\n")
-    assert session.check(_relative_to(root, note)).how in ("notes:1", "full")
+    assert session.check(_relative_to(root, note)).how == "notes:1"
     assert not session.cache.exists()
 
 
@@ -449,3 +449,12 @@ def test_watch__not_with_update_baseline(
     root = _vault(tmp_path)
     assert main(["check", str(root), "--watch", "--update-baseline"]) == 2
     assert "--watch and --update-baseline cannot be used together" in capsys.readouterr().err
+
+
+def test_check_watch__report_inside_the_vault_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _vault(tmp_path)
+    assert main(["check", str(root), "--watch", "-o", str(root / "report.txt")]) == 2
+    assert "must be outside the vault" in capsys.readouterr().err
+    assert not (root / "report.txt").exists()

@@ -137,7 +137,6 @@ def keep_watching(
         return root, files
 
     with contextlib.suppress(KeyboardInterrupt):
-        gc.unfreeze()
         once(None)
         gc.unfreeze()  # a full run freezes its vault (see vault_from_args): let it go
         where = None

@@ -280,8 +280,13 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
     """``check --watch``: check, then check again after every change, until Ctrl-C."""
     import time
 
+    from wikigraph.cachedir import is_inside_vault
     from wikigraph.checkstate import Watching
 
+    root = Path(settings.vault) if settings.vault is not None else Path()
+    if args.output is not None and is_inside_vault(args.output, root):
+        # Each report written there would be a change to the vault, and start a check.
+        raise WikigraphError(f'with --watch, the report "{args.output}" must be outside the vault')
     color = args.format == "text" and _use_color(args.output)
     watching = Watching()
     exit_code = EXIT_OK
