@@ -19,9 +19,11 @@ from types import ModuleType
 import pytest
 
 from wikigraph import cache, checkstate
+from wikigraph import watch as watch_module
 from wikigraph.checkstate import HeldPlace, Report, Watching, list_vault
 from wikigraph.cli import build_parser, main, vault_from_args
 from wikigraph.commands import check as check_command
+from wikigraph.errors import VaultError
 from wikigraph.watch import Changes, _relative, watch_vault
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
@@ -458,3 +460,54 @@ def test_check_watch__report_inside_the_vault_is_refused(
     assert main(["check", str(root), "--watch", "-o", str(root / "report.txt")]) == 2
     assert "must be outside the vault" in capsys.readouterr().err
     assert not (root / "report.txt").exists()
+
+
+def test_watch_vault__polls_when_the_system_cannot_watch_every_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "vault"
+    (root / "deep" / "er").mkdir(parents=True)
+    note = root / "deep" / "er" / "a.md"
+    note.write_text("A\n", "utf-8")
+    real = watch_module._batches
+
+    def limited(top: str, stop: threading.Event | None, polling: bool) -> Iterator[object]:
+        if not polling:
+            raise OSError("OS file watch limit reached. about [deep/er]")
+        yield from real(top, stop, polling)
+
+    monkeypatch.setattr(watch_module, "_batches", limited)
+    notices: list[str] = []
+    stop = threading.Event()
+    found: queue.Queue[Changes] = queue.Queue()
+
+    def run() -> None:
+        for changes in watch_vault(root, stop=stop, notice=notices.append):
+            found.put(changes)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(1.5)
+        note.write_text("A, edited\n", "utf-8")
+        assert found.get(timeout=10) == Changes(frozenset({"deep/er/a.md"}))
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert notices == [
+        f'cannot watch every folder of "{root}" (OS file watch limit reached); looking for'
+        " changes by polling instead, which takes more time (on Linux, raising"
+        " fs.inotify.max_user_watches may help)"
+    ]
+
+
+def test_watch_vault__a_vault_that_cannot_be_watched_at_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(top: str, stop: threading.Event | None, polling: bool) -> Iterator[object]:
+        raise OSError("no watching here")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(watch_module, "_batches", broken)
+    with pytest.raises(VaultError, match=r'cannot watch ".*": no watching here'):
+        next(watch_vault(tmp_path))

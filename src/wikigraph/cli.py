@@ -122,6 +122,10 @@ def vault_from_args(
     return vault
 
 
+def _notice(text: str) -> None:
+    print(f"wikigraph: note: {text}", file=sys.stderr, flush=True)
+
+
 def keep_watching(
     current: Callable[[], Settings], once: Callable[[Changes | None], None], *, quiet: bool
 ) -> None:
@@ -144,7 +148,7 @@ def keep_watching(
             where = root, files = watched()
             if not quiet:
                 print(f"Watching {root.as_posix()} for changes; Ctrl-C to stop.", file=sys.stderr)
-            for changes in watch_vault(root, files):
+            for changes in watch_vault(root, files, notice=_notice):
                 once(changes)
                 gc.unfreeze()
                 if watched() != where:

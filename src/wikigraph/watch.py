@@ -11,10 +11,14 @@ are looked at about once a second, since they may lie outside the vault.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from wikigraph.errors import VaultError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -85,51 +89,62 @@ def _relative(root: str, path: str) -> str | None:
 
 
 def watch_vault(
-    root: Path, settings_files: Sequence[Path] = (), *, stop: Event | None = None
+    root: Path,
+    settings_files: Sequence[Path] = (),
+    *,
+    stop: Event | None = None,
+    notice: Callable[[str], None] | None = None,
 ) -> Iterator[Changes]:
     """Yield the changes to the vault at ``root`` and to ``settings_files`` as they come,
     until ``stop`` is set (Ctrl-C raises :class:`KeyboardInterrupt`).
 
     When the vault folder goes away, :class:`Changes` says so (``other``), and watching
-    resumes once it is back.
-    """
-    from watchfiles import Change, watch
+    resumes once it is back. When the system cannot watch that many folders, changes are
+    looked for by polling instead, and ``notice`` is told why.
 
+    Raises:
+        VaultError: the vault cannot be watched at all.
+    """
     signatures = _Signatures(settings_files)
     top = os.path.abspath(root)
+    polling = False
     while stop is None or not stop.is_set():
         if not os.path.isdir(top):
-            if stop is not None:
-                if stop.wait(POLL_MS / 1000):
-                    return
-            else:
-                import time
-
-                time.sleep(POLL_MS / 1000)
+            if _wait(stop):
+                return
             if os.path.isdir(top):
                 yield Changes(frozenset(), other=True)
             elif signatures.changed():
                 yield Changes(frozenset(), settings=True)
             continue
+        try:
+            batches = _batches(top, stop, polling)
+            first = next(batches)
+        except OSError as error:
+            if polling or not os.path.isdir(top):
+                if os.path.isdir(top):
+                    raise VaultError(f'cannot watch "{root}": {error}') from None
+                continue
+            polling = True
+            if notice is not None:
+                reason = str(error).split(". about ", 1)[0]
+                notice(
+                    f'cannot watch every folder of "{root}" ({reason}); looking for changes'
+                    " by polling instead, which takes more time (on Linux, raising"
+                    " fs.inotify.max_user_watches may help)"
+                )
+            continue
+        except StopIteration:
+            return  # stopped
         gone = False
-        for batch in watch(
-            top,
-            watch_filter=None,
-            debounce=LONGEST_MS,
-            step=QUIET_MS,
-            rust_timeout=POLL_MS,
-            yield_on_timeout=True,
-            raise_interrupt=True,
-            stop_event=stop,
-            ignore_permission_denied=True,
-        ):
+        for batch in itertools.chain([first], batches):
             modified: set[str] = set()
             other = False
-            for change, path in batch:
+            for added_or_removed, path in batch:
                 relative = _relative(top, path)
                 if relative is None:
                     continue
-                if change == Change.modified and relative != APP_CONFIG:
+                if not added_or_removed and relative != APP_CONFIG:
                     modified.add(relative)
                 else:
                     other = True
@@ -141,3 +156,35 @@ def watch_vault(
                 break
         if not gone:
             return  # stopped
+
+
+def _wait(stop: Event | None) -> bool:
+    """Wait :data:`POLL_MS`; True when ``stop`` was set."""
+    if stop is not None:
+        return stop.wait(POLL_MS / 1000)
+    time.sleep(POLL_MS / 1000)
+    return False
+
+
+def _batches(top: str, stop: Event | None, polling: bool) -> Iterator[list[tuple[bool, str]]]:
+    """watchfiles' batches of changes under ``top``, each change as (added or removed,
+    path), and an empty batch about every :data:`POLL_MS`. The watch is set up (and may
+    raise OSError) at the first ``next``."""
+    from watchfiles import Change, watch
+
+    for batch in watch(
+        top,
+        watch_filter=None,
+        debounce=LONGEST_MS,
+        step=QUIET_MS,
+        rust_timeout=POLL_MS,
+        yield_on_timeout=True,
+        raise_interrupt=True,
+        stop_event=stop,
+        force_polling=True if polling else None,
+        # Without polling, a folder that cannot be watched (too many folders for the
+        # system's limit, or one that cannot be read) must fail the watch, not leave that
+        # folder unwatched: the caller then polls, where such folders are passed over.
+        ignore_permission_denied=polling,
+    ):
+        yield [(change != Change.modified, path) for change, path in batch]
