@@ -511,3 +511,12 @@ def test_watch_vault__a_vault_that_cannot_be_watched_at_all(
     monkeypatch.setattr(watch_module, "_batches", broken)
     with pytest.raises(VaultError, match=r'cannot watch ".*": no watching here'):
         next(watch_vault(tmp_path))
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_watch__a_vault_that_is_not_there_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    missing = tmp_path / "not here"
+    assert main([command, str(missing), "--watch", "-q"]) == 2
+    assert f'vault "{missing}" does not exist' in capsys.readouterr().err

@@ -131,7 +131,12 @@ def keep_watching(
 ) -> None:
     """``--watch``: call ``once(None)``, then ``once(changes)`` after each change to the
     vault and the settings files of the ``current()`` settings (looked up again after each
-    call: a changed config may name another vault), until Ctrl-C."""
+    call: a changed config may name another vault), until Ctrl-C.
+
+    Raises:
+        VaultError: the vault is not a readable folder when watching begins.
+    """
+    from wikigraph.scan import check_vault_folder
     from wikigraph.watch import watch_vault
 
     def watched() -> tuple[Path, list[Path]]:
@@ -140,6 +145,7 @@ def keep_watching(
         files = [path for path in (settings.config_file, settings.baseline) if path is not None]
         return root, files
 
+    check_vault_folder(watched()[0])
     with contextlib.suppress(KeyboardInterrupt):
         once(None)
         gc.unfreeze()  # a full run freezes its vault (see vault_from_args): let it go

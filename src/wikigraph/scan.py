@@ -182,8 +182,8 @@ class _Walker:
             )
 
 
-def scan_vault(root: Path, exclude: Sequence[str] = ()) -> ScanResult:
-    """List the vault's files; raise :class:`VaultError` if ``root`` is not a readable folder."""
+def check_vault_folder(root: Path) -> None:
+    """Raise :class:`VaultError` if ``root`` is not a readable folder."""
     if not root.exists():
         raise VaultError(
             f'vault "{root}" does not exist'
@@ -193,6 +193,11 @@ def scan_vault(root: Path, exclude: Sequence[str] = ()) -> ScanResult:
         raise VaultError(f'vault "{root}" is not a folder')
     if not os.access(root, os.R_OK | os.X_OK):
         raise VaultError(f'vault "{root}" cannot be read (permission denied)')
+
+
+def scan_vault(root: Path, exclude: Sequence[str] = ()) -> ScanResult:
+    """List the vault's files; raise :class:`VaultError` if ``root`` is not a readable folder."""
+    check_vault_folder(root)
     obsidian_rules, config_problems = read_obsidian_excludes(root)
     rules = ExcludeRules(
         globs=tuple(exclude),
