@@ -25,6 +25,7 @@ from enum import StrEnum
 from functools import cached_property
 from itertools import repeat
 from pathlib import Path
+from typing import TypeVar
 
 from wikigraph.config import Settings
 from wikigraph.errors import ConfigError
@@ -664,6 +665,19 @@ def typo_of(word: str, choices: Iterable[str]) -> str | None:
     return _closest(word, (c for c in near if not mine.isdisjoint(_deletions(c, 1))))
 
 
+Part = TypeVar("Part", Heading, Block)
+
+
+def _heading_parts(note: Note) -> Iterator[tuple[str, Heading]]:
+    """A note's headings, each with its :func:`heading_key`."""
+    return ((heading_key(heading.text), heading) for heading in note.headings)
+
+
+def _block_parts(note: Note) -> Iterator[tuple[str, Block]]:
+    """A note's blocks, each with its id lower-cased (as links match them)."""
+    return ((block.id.lower(), block) for block in note.blocks)
+
+
 class _Suggester:
     """Finds "did you mean" replacements for broken links, headings and block ids."""
 
@@ -790,36 +804,42 @@ class _Suggester:
 
     @cached_property
     def _heading_owners(self) -> KeyOwners:
-        notes = self.vault.notes
-        capacity = sum(len(note.headings) for note in notes)
-        keys = ((heading_key(h.text) for h in note.headings) for note in notes)
-        return KeyOwners(keys, len(notes), capacity)
+        return self._owners(_heading_parts, lambda note: len(note.headings))
 
     @cached_property
     def _block_owners(self) -> KeyOwners:
+        return self._owners(_block_parts, lambda note: len(note.blocks))
+
+    def _owners(
+        self, parts: Callable[[Note], Iterable[tuple[str, Part]]], count: Callable[[Note], int]
+    ) -> KeyOwners:
+        """Which notes have a part (heading or block) of each key; ``count`` tells how
+        many parts a note has."""
         notes = self.vault.notes
-        capacity = sum(len(note.blocks) for note in notes)
-        keys = ((block.id.lower() for block in note.blocks) for note in notes)
-        return KeyOwners(keys, len(notes), capacity)
+        keys = ((key for key, _ in parts(note)) for note in notes)
+        return KeyOwners(keys, len(notes), sum(map(count, notes)))
 
     def _headings(self, key: str) -> Iterator[tuple[str, Heading]]:
         """Every heading of the vault whose :func:`heading_key` is ``key``, with its note,
         in note order."""
-        notes = self.vault.notes
-        for number in self._heading_owners.owners((key,)):
-            note = notes[number]
-            for heading in note.headings:
-                if heading_key(heading.text) == key:
-                    yield note.path, heading
+        return self._parts_of(key, self._heading_owners, _heading_parts)
 
     def _blocks(self, key: str) -> Iterator[tuple[str, Block]]:
         """Every block of the vault whose id, lower-cased, is ``key``, with its note."""
+        return self._parts_of(key, self._block_owners, _block_parts)
+
+    def _parts_of(
+        self,
+        key: str,
+        owners: KeyOwners,
+        parts: Callable[[Note], Iterable[tuple[str, Part]]],
+    ) -> Iterator[tuple[str, Part]]:
         notes = self.vault.notes
-        for number in self._block_owners.owners((key,)):
+        for number in owners.owners((key,)):
             note = notes[number]
-            for block in note.blocks:
-                if block.id.lower() == key:
-                    yield note.path, block
+            for part_key, part in parts(note):
+                if part_key == key:
+                    yield note.path, part
 
     def broken(self, link: Link) -> tuple[str | None, str | None]:
         """(hint, replacement) for a link whose target does not exist."""
