@@ -312,6 +312,8 @@ class Bench:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            # Started in the background, this script may have Ctrl-C ignored: not the watch.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         lines: queue.Queue[tuple[float, str]] = queue.Queue()
 

@@ -13,7 +13,7 @@ import gc
 import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from wikigraph import __version__
@@ -122,6 +122,26 @@ def vault_from_args(
     return vault
 
 
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM (a service manager stopping the watch) ends it as Ctrl-C does, so that the
+    last state is written."""
+    import signal
+
+    def interrupt(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _notice(text: str) -> None:
     print(f"wikigraph: note: {text}", file=sys.stderr, flush=True)
 
@@ -131,7 +151,7 @@ def keep_watching(
 ) -> None:
     """``--watch``: call ``once(None)``, then ``once(changes)`` after each change to the
     vault and the settings files of the ``current()`` settings (looked up again after each
-    call: a changed config may name another vault), until Ctrl-C.
+    call: a changed config may name another vault), until Ctrl-C or SIGTERM.
 
     Raises:
         VaultError: the vault is not a readable folder when watching begins.
@@ -146,7 +166,7 @@ def keep_watching(
         return root, files
 
     check_vault_folder(watched()[0])
-    with contextlib.suppress(KeyboardInterrupt):
+    with contextlib.suppress(KeyboardInterrupt), _stopped_by_sigterm():
         once(None)
         gc.unfreeze()  # a full run freezes its vault (see vault_from_args): let it go
         where = None
