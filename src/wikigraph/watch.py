@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from threading import Event
 
 APP_CONFIG = ".obsidian/app.json"
-QUIET_MS = 20
+QUIET_MS = 10
 """Changes are reported once no new change came for this long: a save is one burst of
 events, well within it."""
 LONGEST_MS = 1_600
