@@ -147,11 +147,22 @@ def _notice(text: str) -> None:
 
 
 def keep_watching(
-    current: Callable[[], Settings], once: Callable[[Changes | None], None], *, quiet: bool
-) -> None:
-    """``--watch``: call ``once(None)``, then ``once(changes)`` after each change to the
-    vault and the settings files of the ``current()`` settings (looked up again after each
-    call: a changed config may name another vault), until Ctrl-C or SIGTERM.
+    settings: Settings,
+    reload: Callable[[], Settings],
+    run: Callable[[Settings, Changes | None], int],
+    *,
+    quiet: bool,
+    after: Callable[[], None] = lambda: None,
+) -> int:
+    """``--watch``: ``run(settings, None)``, then ``run(settings, changes)`` after each
+    change to the vault and to the settings files, until Ctrl-C or SIGTERM; return the
+    exit code of the last run.
+
+    When a settings file changed, the settings are read again with ``reload`` first (they
+    may name another vault, which is then watched instead). An error (an invalid config,
+    a vault gone) is printed and the watch goes on; its exit code is 2 until a run
+    succeeds. ``after`` is called after each run that returned, and once more at the end:
+    work that may wait until the result is shown (writing a state).
 
     Raises:
         VaultError: the vault is not a readable folder when watching begins.
@@ -159,26 +170,46 @@ def keep_watching(
     from wikigraph.scan import check_vault_folder
     from wikigraph.watch import watch_vault
 
+    code = EXIT_OK
+
+    def once(changes: Changes | None) -> None:
+        nonlocal settings, code
+        try:
+            if changes is not None and changes.settings:
+                settings = reload()
+            code = run(settings, changes)
+        except WikigraphError as error:
+            print(f"wikigraph: error: {error}", file=sys.stderr, flush=True)
+            code = EXIT_USAGE
+        else:
+            after()
+        finally:
+            gc.unfreeze()  # a full run freezes its vault (see vault_from_args): let it go
+
     def watched() -> tuple[Path, list[Path]]:
-        settings = current()
         root = Path(settings.vault) if settings.vault is not None else DEFAULT_VAULT
         files = [path for path in (settings.config_file, settings.baseline) if path is not None]
         return root, files
 
     check_vault_folder(watched()[0])
-    with contextlib.suppress(KeyboardInterrupt), _stopped_by_sigterm():
-        once(None)
-        gc.unfreeze()  # a full run freezes its vault (see vault_from_args): let it go
-        where = None
-        while where != watched():
-            where = root, files = watched()
-            if not quiet:
-                print(f"Watching {root.as_posix()} for changes; Ctrl-C to stop.", file=sys.stderr)
-            for changes in watch_vault(root, files, notice=_notice):
-                once(changes)
-                gc.unfreeze()
-                if watched() != where:
-                    break
+    try:
+        with contextlib.suppress(KeyboardInterrupt), _stopped_by_sigterm():
+            once(None)
+            where = None
+            while where != watched():
+                where = root, files = watched()
+                if not quiet:
+                    print(
+                        f"Watching {root.as_posix()} for changes; Ctrl-C to stop.",
+                        file=sys.stderr,
+                    )
+                for changes in watch_vault(root, files, notice=_notice):
+                    once(changes)
+                    if watched() != where:
+                        break
+    finally:
+        after()
+    return code
 
 
 def display_root(vault: Vault) -> str:

@@ -29,14 +29,13 @@ from typing import TYPE_CHECKING, Any
 from wikigraph.cli import (
     EXIT_FINDINGS,
     EXIT_OK,
-    EXIT_USAGE,
     add_command,
     keep_watching,
     settings_from_args,
     vault_from_args,
 )
 from wikigraph.config import COLOR_MODES, Settings
-from wikigraph.errors import OutputError, WikigraphError
+from wikigraph.errors import OutputError
 
 if TYPE_CHECKING:
     from wikigraph.checks import CheckResult
@@ -347,21 +346,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _watch(args: argparse.Namespace) -> int:
     """``build --watch``: build, then build again after every change, until Ctrl-C."""
-    settings = settings_from_args(args)
-    exit_code = EXIT_OK
 
-    def once(changes: Changes | None) -> None:
-        nonlocal settings, exit_code
-        try:
-            if changes is not None and changes.settings:
-                settings = settings_from_args(args)
-            exit_code = _run_once(args, settings, prefix=time.strftime("[%H:%M:%S] "))
-        except WikigraphError as error:
-            print(f"wikigraph: error: {error}", file=sys.stderr, flush=True)
-            exit_code = EXIT_USAGE
+    def run(settings: Settings, changes: Changes | None) -> int:
+        return _run_once(args, settings, prefix=time.strftime("[%H:%M:%S] "))
 
-    keep_watching(lambda: settings, once, quiet=args.quiet)
-    return exit_code
+    return keep_watching(
+        settings_from_args(args), lambda: settings_from_args(args), run, quiet=args.quiet
+    )
 
 
 def _run_once(args: argparse.Namespace, settings: Settings, prefix: str = "") -> int:

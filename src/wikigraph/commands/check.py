@@ -17,7 +17,6 @@ from pathlib import Path
 
 from wikigraph.cli import (
     EXIT_OK,
-    EXIT_USAGE,
     add_command,
     keep_watching,
     settings_from_args,
@@ -289,32 +288,19 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
         raise WikigraphError(f'with --watch, the report "{args.output}" must be outside the vault')
     color = args.format == "text" and _use_color(args.output)
     watching = Watching()
-    exit_code = EXIT_OK
 
-    def once(changes: Changes | None) -> None:
-        nonlocal exit_code, settings
-        try:
-            if changes is not None and changes.settings:
-                settings = _settings(args)
-            shown = shown_as(args, settings, args.format, color)
-            report = watching.check(
-                settings,
-                shown,
-                lambda: vault_from_args(args, settings, previews=False),
-                changes.only_modified if changes is not None else None,
-            )
-        except WikigraphError as error:
-            print(f"wikigraph: error: {error}", file=sys.stderr, flush=True)
-            exit_code = EXIT_USAGE
-            return
-        exit_code = report.exit_code
+    def run(settings: Settings, changes: Changes | None) -> int:
+        report = watching.check(
+            settings,
+            shown_as(args, settings, args.format, color),
+            lambda: vault_from_args(args, settings, previews=False),
+            changes.only_modified if changes is not None else None,
+        )
         if color:  # a terminal showing text: show the current report only
             sys.stdout.write(CLEAR_SCREEN)
         _show(args, report, "" if args.quiet else time.strftime("[%H:%M:%S] "))
-        watching.flush()
+        return report.exit_code
 
-    try:
-        keep_watching(lambda: settings, once, quiet=args.quiet)
-    finally:
-        watching.flush()
-    return exit_code
+    return keep_watching(
+        settings, lambda: _settings(args), run, quiet=args.quiet, after=watching.flush
+    )
