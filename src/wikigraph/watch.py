@@ -3,7 +3,7 @@ anything else changed (a file or folder added, removed or renamed, Obsidian's se
 the config or baseline file).
 
 Events come from the operating system through watchfiles (inotify on Linux, FSEvents on
-macOS, ReadDirectoryChanges on Windows; set ``WATCHFILES_FORCE_POLLING=1`` where these do
+macOS, ReadDirectoryChangesW on Windows; set ``WATCHFILES_FORCE_POLLING=1`` where these do
 not work, as on some network drives). Names starting with a dot are left out, as the scan
 leaves them out, except Obsidian's ``.obsidian/app.json``. The config and baseline files
 are looked at about once a second, since they may lie outside the vault.
