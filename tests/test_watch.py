@@ -4,6 +4,7 @@ run as the user runs them, stopped with Ctrl-C."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import shutil
@@ -39,6 +40,7 @@ def test_relative__dot_names_are_left_out_but_obsidian_settings() -> None:
     assert _relative(root, os.path.join(root, "a", ".hidden.md")) is None
     assert _relative(root, os.path.join(root, ".obsidian", "app.json")) == ".obsidian/app.json"
     assert _relative(root, os.path.join(root, ".obsidian", "graph.json")) is None
+    assert _relative(root, os.path.join(root, ".obsidian")) == ".obsidian"
     assert _relative(root, root) is None
     assert _relative(root, os.path.join(os.sep, "elsewhere", "a.md")) is None
 
@@ -52,18 +54,33 @@ def test_changes__only_modified_when_nothing_else_changed() -> None:
 class Watcher:
     """:func:`watch_vault` running in a thread, its changes in a queue."""
 
-    def __init__(self, root: Path, files: list[Path]) -> None:
+    def __init__(
+        self, root: Path, files: list[Path], notice: Callable[[str], None] | None = None
+    ) -> None:
         self.stop = threading.Event()
         self.changes: queue.Queue[Changes] = queue.Queue()
-        self.started = threading.Event()
 
         def run() -> None:
-            for changes in watch_vault(root, files, stop=self.stop):
+            for changes in watch_vault(root, files, stop=self.stop, notice=notice):
                 self.changes.put(changes)
 
         self.thread = threading.Thread(target=run, daemon=True)
         self.thread.start()
-        time.sleep(0.5)  # the watches are set up
+        self.ready(root)
+
+    def ready(self, root: Path) -> None:
+        """Wait until the vault is watched (a busy machine takes its time): write a probe
+        file until its change comes, then remove it and let its changes pass."""
+        probe = root / "watch-probe"
+        deadline = time.monotonic() + 30
+        while self.changes.empty():
+            assert time.monotonic() < deadline, "the vault is not watched"
+            probe.write_text(str(time.monotonic()), "utf-8")
+            time.sleep(0.2)
+        probe.unlink()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self.next(0.5)
 
     def next(self, timeout: float = 10) -> Changes:
         return self.changes.get(timeout=timeout)
@@ -91,8 +108,10 @@ class Watcher:
 def watcher(tmp_path: Path) -> Iterator[Callable[..., Watcher]]:
     made: list[Watcher] = []
 
-    def make(root: Path, files: list[Path] | None = None) -> Watcher:
-        made.append(Watcher(root, files or []))
+    def make(
+        root: Path, files: list[Path] | None = None, notice: Callable[[str], None] | None = None
+    ) -> Watcher:
+        made.append(Watcher(root, files or [], notice))
         return made[-1]
 
     yield make
@@ -121,9 +140,19 @@ def test_watch_vault__modified_added_removed_and_hidden(
     (root / "b.md").unlink()
     assert watching.settled().other
 
+    # The folder and the settings at once: the file's own event may come before the
+    # new folder is watched, the folder's must do.
     (root / ".obsidian").mkdir()
     (root / ".obsidian" / "app.json").write_text("{}", "utf-8")
     assert watching.settled().other
+
+    (root / ".obsidian" / "app.json").write_text('{"userIgnoreFilters": ["x"]}', "utf-8")
+    changes = watching.settled()
+    assert changes.other and not changes.modified
+
+    (root / ".obsidian" / "workspace.json").write_text("{}", "utf-8")
+    with pytest.raises(queue.Empty):
+        watching.next(1.5)
 
     (root / ".git" / "index").write_bytes(b"changed, still not part of the vault")
     with pytest.raises(queue.Empty):
@@ -154,7 +183,7 @@ def test_watch_vault__the_vault_goes_away_and_comes_back(
     root.mkdir()
     (root / "a.md").write_text("A again\n", "utf-8")
     assert watching.settled(timeout=5).other
-    time.sleep(0.5)
+    watching.ready(root)
     (root / "a.md").write_text("A, edited after it came back\n", "utf-8")
     assert watching.settled(timeout=5) == Changes(frozenset({"a.md"}))
 
@@ -466,7 +495,7 @@ def test_check_watch__report_inside_the_vault_is_refused(
 
 
 def test_watch_vault__polls_when_the_system_cannot_watch_every_folder(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, watcher: Callable[..., Watcher]
 ) -> None:
     root = tmp_path / "vault"
     (root / "deep" / "er").mkdir(parents=True)
@@ -481,22 +510,9 @@ def test_watch_vault__polls_when_the_system_cannot_watch_every_folder(
 
     monkeypatch.setattr(watch_module, "_batches", limited)
     notices: list[str] = []
-    stop = threading.Event()
-    found: queue.Queue[Changes] = queue.Queue()
-
-    def run() -> None:
-        for changes in watch_vault(root, stop=stop, notice=notices.append):
-            found.put(changes)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        time.sleep(1.5)
-        note.write_text("A, edited\n", "utf-8")
-        assert found.get(timeout=10) == Changes(frozenset({"deep/er/a.md"}))
-    finally:
-        stop.set()
-        thread.join(timeout=10)
+    watching = watcher(root, notice=notices.append)
+    note.write_text("A, edited\n", "utf-8")
+    assert watching.settled() == Changes(frozenset({"deep/er/a.md"}))
     assert notices == [
         f'cannot watch every folder of "{root}" (OS file watch limit reached); looking for'
         " changes by polling instead, which takes more time (on Linux, raising"

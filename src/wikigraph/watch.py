@@ -5,8 +5,8 @@ the config or baseline file).
 Events come from the operating system through watchfiles (inotify on Linux, FSEvents on
 macOS, ReadDirectoryChangesW on Windows; set ``WATCHFILES_FORCE_POLLING=1`` where these do
 not work, as on some network drives). Names starting with a dot are left out, as the scan
-leaves them out, except Obsidian's ``.obsidian/app.json``. The config and baseline files
-are looked at about once a second, since they may lie outside the vault.
+leaves them out, except Obsidian's ``.obsidian/app.json`` (and its folder). The config and
+baseline files are looked at about once a second, since they may lie outside the vault.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from threading import Event
 
+APP_FOLDER = ".obsidian"
 APP_CONFIG = ".obsidian/app.json"
 QUIET_MS = 10
 """Changes are reported once no new change came for this long: a save is one burst of
@@ -76,12 +77,12 @@ class _Signatures:
 
 def _relative(root: str, path: str) -> str | None:
     """``path`` relative to ``root`` as a POSIX path; None outside it or when a part of
-    it starts with a dot (but for Obsidian's settings)."""
+    it starts with a dot (but for Obsidian's settings file and its folder)."""
     relative = os.path.relpath(path, root)
     if relative == "." or relative.startswith(".." + os.sep) or relative == "..":
         return None
     relative = relative.replace(os.sep, "/")
-    if relative == APP_CONFIG:
+    if relative in (APP_CONFIG, APP_FOLDER):
         return relative
     if any(part.startswith(".") for part in relative.split("/")):
         return None
@@ -143,6 +144,11 @@ def watch_vault(
             for added_or_removed, path in batch:
                 relative = _relative(top, path)
                 if relative is None:
+                    continue
+                if relative == APP_FOLDER:
+                    # Made, removed or renamed with the settings inside, perhaps before
+                    # it was watched: the settings file's own event may never come.
+                    other = other or added_or_removed
                     continue
                 if not added_or_removed and relative != APP_CONFIG:
                     modified.add(relative)
