@@ -198,7 +198,7 @@ def _trust_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checkstate, "RACY_NS", 0)
 
 
-class Session:
+class WatchedVault:
     """One :class:`Watching`, told of changes as a watcher would tell of them, whose every
     report is compared with the one of ``wikigraph check --no-cache``."""
 
@@ -235,12 +235,12 @@ class Session:
 
 
 @pytest.fixture
-def session(
+def watched(
     tmp_path: Path, vault_generator: ModuleType, capsys: pytest.CaptureFixture[str]
-) -> Session:
+) -> WatchedVault:
     root = tmp_path / "vault"
     vault_generator.generate_vault(root, 120, 31)
-    return Session(root, tmp_path, capsys)
+    return WatchedVault(root, tmp_path, capsys)
 
 
 def _notes(root: Path) -> list[Path]:
@@ -262,41 +262,41 @@ def _relative_to(root: Path, *paths: Path) -> set[str]:
     return {path.relative_to(root).as_posix() for path in paths}
 
 
-def test_watching__every_report_is_the_plain_report(session: Session) -> None:
-    root = session.root
+def test_watching__every_report_is_the_plain_report(watched: WatchedVault) -> None:
+    root = watched.root
     notes = _notes(root)
-    assert session.check(None).how == "full"
+    assert watched.check(None).how == "full"
 
     _append(notes[3], "\nA new paragraph without links.\n")
-    assert session.check(_relative_to(root, notes[3])).how == "notes:1"
+    assert watched.check(_relative_to(root, notes[3])).how == "notes:1"
     # The held state was written: a later check finds its report stored.
-    assert session.plain_with_cache().how == "stored"
+    assert watched.plain_with_cache().how == "stored"
 
     target = notes[7].stem
     _append(notes[3], f"\nSee [[{target}]], [[{target}x]] and [[Nowhere#Part]].\n")
     _append(notes[11], f"\nAlso [[{notes[3].stem}#No such heading]].\n")
     for fmt in FORMATS:
         modified = _relative_to(root, notes[3], notes[11]) if fmt == "text" else set()
-        assert session.check(modified, fmt).how == ("notes:2" if fmt == "text" else "stored")
+        assert watched.check(modified, fmt).how == ("notes:2" if fmt == "text" else "stored")
 
     headed = next(p for p in notes[12:] if "\n## " in p.read_text("utf-8"))
     text = headed.read_text("utf-8")
     start = text.index("\n## ") + 4
     _rewrite(headed, text[:start] + "Renamed " + text[start:])
-    assert session.check(_relative_to(root, headed), "json").how == "full"
+    assert watched.check(_relative_to(root, headed), "json").how == "full"
 
     (root / "Fresh note.md").write_text(f"Links to [[{notes[1].stem}]].\n", "utf-8")
-    assert session.check(None).how == "full"
+    assert watched.check(None).how == "full"
 
     notes[20].unlink()
     attachment = next(p for p in sorted(root.rglob("*.png")) if p.is_file())
     # A watcher that saw only the attachment: its stat cannot stand in for a listing.
     _append(notes[21], "\nOne more line.\n")
-    assert session.check(_relative_to(root, attachment, notes[21])).how == "full"
+    assert watched.check(_relative_to(root, attachment, notes[21])).how == "full"
 
     _append(notes[22], "\nAnd one more.\n")
-    assert session.check(_relative_to(root, notes[22]), "sarif").how == "notes:1"
-    assert session.plain_with_cache("sarif").how == "stored"
+    assert watched.check(_relative_to(root, notes[22]), "sarif").how == "notes:1"
+    assert watched.plain_with_cache("sarif").how == "stored"
 
 
 def test_watching__settings_change_between_checks(
@@ -304,13 +304,13 @@ def test_watching__settings_change_between_checks(
 ) -> None:
     root = tmp_path / "vault"
     vault_generator.generate_vault(root, 60, 32)
-    session = Session(root, tmp_path, capsys)
-    assert session.check(None).how == "full"
-    session.extra = ("--select", "all", "--fail-level", "warning")
-    assert session.check(None).how == "full"
+    watched = WatchedVault(root, tmp_path, capsys)
+    assert watched.check(None).how == "full"
+    watched.extra = ("--select", "all", "--fail-level", "warning")
+    assert watched.check(None).how == "full"
     note = _notes(root)[5]
     _append(note, "\n[[Not a note anywhere]]\n")
-    assert session.check(_relative_to(root, note)).how == "notes:1"
+    assert watched.check(_relative_to(root, note)).how == "notes:1"
 
 
 def test_watching__without_a_cache_the_state_stays_in_memory(
@@ -318,12 +318,12 @@ def test_watching__without_a_cache_the_state_stays_in_memory(
 ) -> None:
     root = tmp_path / "vault"
     vault_generator.generate_vault(root, 60, 33)
-    session = Session(root, tmp_path, capsys, "--no-cache")
-    assert session.check(None).how == "full"
+    watched = WatchedVault(root, tmp_path, capsys, "--no-cache")
+    assert watched.check(None).how == "full"
     note = _notes(root)[2]
     _append(note, "\nA line.\n")
-    assert session.check(_relative_to(root, note)).how == "notes:1"
-    assert not session.cache.exists()
+    assert watched.check(_relative_to(root, note)).how == "notes:1"
+    assert not watched.cache.exists()
 
 
 def test_listing_restat__same_as_listing_again(tmp_path: Path) -> None:
