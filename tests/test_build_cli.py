@@ -369,3 +369,37 @@ def test_build__checks_through_the_check_state(
     panels = _panels(out / "graph.html")
     assert panels == _panels(fresh / "graph.html")
     assert "Nowhere" in json.dumps(panels)
+
+
+def test_build__previews_start_before_links_are_resolved(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The previews need only the excerpts: their helper starts rendering while this
+    process resolves the links, and gets every checked note."""
+    import wikigraph.render as render
+    import wikigraph.vault as vault_module
+
+    steps: list[object] = []
+    resolve, start = vault_module._resolve, render.BuildHelpers.start_previews
+
+    def resolving(*args: Any, **kwargs: Any) -> Any:
+        steps.append("resolve")
+        return resolve(*args, **kwargs)
+
+    def starting(self: render.BuildHelpers, notes: Any, cache_dir: Path | None) -> None:
+        listed = list(notes)
+        steps.append(sorted(note.path for note in listed if note.excerpt))
+        start(self, listed, cache_dir)
+
+    monkeypatch.setattr(vault_module, "_resolve", resolving)
+    monkeypatch.setattr(render.BuildHelpers, "start_previews", starting)
+    assert main(["build", str(vault), "-o", str(tmp_path / "out"), "-q"]) == 0
+    notes = sorted(p.relative_to(vault).as_posix() for p in vault.rglob("*.md"))
+    assert steps == [notes, "resolve"]
+    page = (tmp_path / "out" / "graph.html").read_text(encoding="utf-8")
+    match = re.search(
+        r'<script type="application/json" id="wg-data-previews">(.*?)</script>', page, re.S
+    )
+    assert match is not None
+    previews = [tree for tree in json.loads(match.group(1)) if tree is not None]
+    assert len(previews) == len(notes)  # every note of this vault starts with text

@@ -24,6 +24,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
+    from wikigraph.model import Note
     from wikigraph.vault import Vault
     from wikigraph.watch import Changes
 
@@ -97,10 +98,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def vault_from_args(
-    args: argparse.Namespace, settings: Settings | None = None, *, previews: bool = True
+    args: argparse.Namespace,
+    settings: Settings | None = None,
+    *,
+    previews: bool = True,
+    parsed: Callable[[tuple[Note, ...], frozenset[str]], None] | None = None,
 ) -> Vault:
-    """Load the vault named on the command line (or in the settings); ``previews`` as
-    :func:`wikigraph.load_vault` has it."""
+    """Load the vault named on the command line (or in the settings); ``previews`` and
+    ``parsed`` as :func:`wikigraph.load_vault` has them."""
     from wikigraph.progress import load_progress
     from wikigraph.vault import load_vault
 
@@ -113,7 +118,11 @@ def vault_from_args(
     try:
         with load_progress() as progress:
             vault = load_vault(
-                settings.vault, settings=settings, progress=progress, previews=previews
+                settings.vault,
+                settings=settings,
+                progress=progress,
+                previews=previews,
+                parsed=parsed,
             )
         gc.freeze()
     finally:

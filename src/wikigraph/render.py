@@ -32,7 +32,7 @@ import math
 import re
 import secrets
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -59,7 +59,7 @@ from wikigraph.graph import (
 )
 from wikigraph.model import Note
 from wikigraph.obsidian_graph import FileFacts, ObsidianGraph, match_groups
-from wikigraph.preview import PreviewText
+from wikigraph.preview import PreviewPlan, PreviewText
 from wikigraph.resolve import name_key
 from wikigraph.visnetwork import (
     column,
@@ -960,7 +960,7 @@ class BuiltPage:
         write_page(self.view, path)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BuildHelpers:
     """Processes forked before the vault was loaded, for the parts of a build that need only
     the graph's columns or the excerpts (see :mod:`wikigraph.background`)."""
@@ -969,6 +969,28 @@ class BuildHelpers:
     """Lays out the graph and computes its statistics."""
     previews: Helper[list[PreviewText]]
     """Renders the previews the cache does not hold."""
+    preview_plan: PreviewPlan | None = None
+    """The previews asked of :attr:`previews`, once :meth:`start_previews` was called."""
+
+    def start_previews(self, notes: Iterable[Note], cache_dir: Path | None) -> None:
+        """Look the previews of ``notes`` up in the cache, and have the helper render the
+        others (the notes need not have their links resolved yet)."""
+        from wikigraph.preview import plan_previews, render_previews
+
+        self.preview_plan = plan = plan_previews(notes, cache_dir)
+        if plan.missing:
+            self.previews.start(render_previews, list(plan.missing.values()))
+        else:
+            self.previews.close()
+
+    def finished_previews(self, cache_dir: Path | None) -> dict[str, PreviewText]:
+        """The previews :meth:`start_previews` asked for, by path (stored in the cache)."""
+        from wikigraph.preview import finish_previews
+
+        plan = self.preview_plan
+        assert plan is not None
+        rendered = self.previews.result() if plan.missing else []
+        return finish_previews(plan, rendered, cache_dir)
 
 
 def build_helpers(*, background: bool = True) -> BuildHelpers:
@@ -1006,7 +1028,6 @@ def build_page(
     """
     from wikigraph.cachedir import vault_cache_dir
     from wikigraph.obsidian_graph import read_obsidian_graph
-    from wikigraph.preview import finish_previews, plan_previews, render_previews
 
     if helpers is None:
         helpers = build_helpers(background=False)
@@ -1021,12 +1042,8 @@ def build_page(
         cache_dir,
         statistics,
     )
-    plan = plan_previews(vault.checked_notes, cache_dir)
-    rendering = None
-    if plan.missing:
-        rendering = helpers.previews.start(render_previews, list(plan.missing.values()))
-    else:
-        helpers.previews.close()
+    if helpers.preview_plan is None:
+        helpers.start_previews(vault.checked_notes, cache_dir)
     obsidian = read_obsidian_graph(vault.root)
     notices.extend(obsidian.problems)
     if options.color_by == "obsidian" and not obsidian.groups:
@@ -1034,8 +1051,7 @@ def build_page(
     if checks is not None:
         problems, summary = checks()
     view = graph_view(vault, PageInputs(positions={}, obsidian=obsidian), options, table=table)
-    previews = finish_previews(plan, rendering.result() if rendering else [], cache_dir)
-    view = add_previews(view, previews, vault)
+    view = add_previews(view, helpers.finished_previews(cache_dir), vault)
     layout, stats = placing.result()
     view = add_positions(view, layout.positions)
     view = add_problems(view, problems or {}, summary)

@@ -40,6 +40,7 @@ from wikigraph.errors import OutputError
 if TYPE_CHECKING:
     from wikigraph.checks import CheckResult
     from wikigraph.checkstate import Listing
+    from wikigraph.model import Note
     from wikigraph.render import PageProblem
     from wikigraph.vault import Vault
     from wikigraph.watch import Changes
@@ -383,6 +384,7 @@ def _build(
     prefix: str = "",
 ) -> int:
     """Build the page; ``prefix`` goes before each line printed on stderr."""
+    from wikigraph.cachedir import vault_cache_dir
     from wikigraph.checks import Severity
     from wikigraph.checkstate import check
     from wikigraph.commands.check import shown_as
@@ -390,10 +392,17 @@ def _build(
     from wikigraph.report import plural, summary_line
 
     # Forked now, while this process is small: they lay out, compute the statistics and
-    # render previews while this one checks the vault (see wikigraph.background).
+    # render previews while this one checks the vault (see wikigraph.background). The
+    # previews need only the notes' excerpts: they start while the links are resolved.
     helpers = build_helpers()
+    settings = settings.with_overrides(vault=vault_root)
+    cache_dir = vault_cache_dir(settings, vault_root)
+
+    def parsed(notes: tuple[Note, ...], excluded: frozenset[str]) -> None:
+        helpers.start_previews((n for n in notes if n.path not in excluded), cache_dir)
+
     try:
-        vault = vault_from_args(args, settings.with_overrides(vault=vault_root))
+        vault = vault_from_args(args, settings, parsed=parsed)
         check_output(page, vault.root)
     except BaseException:
         helpers.layout.close()
