@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,6 +30,37 @@ def _unpicklable() -> object:
 
 def _total(values: np.ndarray) -> int:
     return int(values.sum())
+
+
+def _when_exists(path: Path) -> str:
+    while not path.exists():
+        time.sleep(0.005)
+    return path.read_text()
+
+
+@linux
+def test_helper__ready_once_the_child_has_sent_its_value(tmp_path: Path) -> None:
+    go = tmp_path / "go"
+    helper: Helper[str] = Helper()
+    helper.start(_when_exists, go)
+    time.sleep(0.05)
+    assert not helper.ready()
+    go.write_text("done")
+    deadline = time.monotonic() + 30
+    while not helper.ready():
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert helper.forked
+    assert helper.result() == "done"
+    assert not helper.forked
+    assert helper.ready()
+
+
+def test_helper__without_a_child_is_always_ready() -> None:
+    helper: Helper[tuple[int, int]] = Helper(background=False)
+    assert helper.ready()
+    assert helper.start(_square_and_pid, 3).ready()
+    assert helper.result() == (9, os.getpid())
 
 
 @linux

@@ -7,6 +7,7 @@ import hashlib
 import html
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,11 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from wikigraph.background import fork_is_safe
 from wikigraph.config import Settings
 from wikigraph.render import (
     PHYSICS_MAX_NODES,
     PageInputs,
     ViewOptions,
+    build_helpers,
     build_page,
     clean_text,
     content_security_policy,
@@ -350,3 +353,31 @@ def test_page_script__never_parses_html_or_code() -> None:
     assert "new Function" not in script
     # The only hrefs it sets are in-page anchors and checked obsidian:// links.
     assert re.findall(r"\.href = ([^;]+);", script) == ['"#"', "data.open", "data.open"]
+
+
+@pytest.mark.skipif(not fork_is_safe(), reason="the helpers fork only on Linux")
+def test_build_page__takes_rendered_previews_before_making_the_pages_data(
+    basic: tuple[Vault, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A preview helper that is done is let go before the page's data is made (it holds
+    what it rendered), and the page is the same as when the previews come last."""
+    import wikigraph.render as render
+
+    vault, page = basic
+    helpers = build_helpers()
+    assert helpers.previews.forked
+    helpers.start_previews(vault.checked_notes, None)
+    deadline = time.monotonic() + 60
+    while not helpers.previews_ready():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    forked_while_making_data: list[bool] = []
+    make_view = render.graph_view
+
+    def making_view(*args: Any, **kwargs: Any) -> Any:
+        forked_while_making_data.append(helpers.previews.forked)
+        return make_view(*args, **kwargs)
+
+    monkeypatch.setattr(render, "graph_view", making_view)
+    assert build_page(vault, helpers=helpers).html == page
+    assert forked_while_making_data == [False]

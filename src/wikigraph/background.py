@@ -66,6 +66,16 @@ class Helper(Generic[T]):
                 self._stop()
         return self
 
+    def ready(self) -> bool:
+        """Whether :meth:`result` would return without waiting for the child: the child has
+        sent its value (or died), or there is no child and the caller computes it then."""
+        if self._done or self._connection is None:
+            return True
+        try:
+            return bool(self._connection.poll())
+        except Exception:  # a closed or broken pipe: result() falls back to the caller
+            return True
+
     def result(self) -> T:
         """The function's value: received from the child, or computed here."""
         if self._done:

@@ -983,6 +983,11 @@ class BuildHelpers:
         else:
             self.previews.close()
 
+    def previews_ready(self) -> bool:
+        """Whether :meth:`finished_previews` would return without waiting for the helper."""
+        plan = self.preview_plan
+        return plan is not None and (not plan.missing or self.previews.ready())
+
     def finished_previews(self, cache_dir: Path | None) -> dict[str, PreviewText]:
         """The previews :meth:`start_previews` asked for, by path (stored in the cache)."""
         from wikigraph.preview import finish_previews
@@ -1050,8 +1055,13 @@ def build_page(
         notices.append('no colour groups in ".obsidian/graph.json"; colouring by folder')
     if checks is not None:
         problems, summary = checks()
+    # Previews already rendered are taken now, so that their helper exits before the
+    # page's data is made (on a large vault it holds a few hundred megabytes).
+    previews = helpers.finished_previews(cache_dir) if helpers.previews_ready() else None
     view = graph_view(vault, PageInputs(positions={}, obsidian=obsidian), options, table=table)
-    view = add_previews(view, helpers.finished_previews(cache_dir), vault)
+    if previews is None:
+        previews = helpers.finished_previews(cache_dir)
+    view = add_previews(view, previews, vault)
     layout, stats = placing.result()
     view = add_positions(view, layout.positions)
     view = add_problems(view, problems or {}, summary)
