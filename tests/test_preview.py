@@ -96,6 +96,25 @@ def test_note_previews__caches_by_excerpt(tmp_path: Path) -> None:
     assert note_previews(notes, None) == first
 
 
+def test_note_previews__a_large_cache_is_written_and_read_a_slice_at_a_time(
+    tmp_path: Path,
+) -> None:
+    """Thousands of previews, with surrogates, carriage returns and links: the cache file
+    is one header and one line per excerpt, read back to the same previews."""
+    notes = [
+        _note(f"n{i}.md", f"**{i}** [[t{i % 7}]] \ud800 a\rb" if i % 3 else f"plain {i}")
+        for i in range(4500)
+    ]
+    first = note_previews(notes, tmp_path)
+    lines = (tmp_path / CACHE_FILE).read_bytes().split(b"\n")
+    assert len(lines) == 1 + 4500
+    assert all(line.count(b"\t") == 2 for line in lines[1:])
+    before = (tmp_path / CACHE_FILE).stat().st_mtime_ns
+    assert note_previews(notes, tmp_path) == first
+    assert (tmp_path / CACHE_FILE).stat().st_mtime_ns == before  # every preview was found
+    assert note_previews(notes, None) == first
+
+
 def test_shorten__cuts_long_excerpts_at_a_line_end() -> None:
     from wikigraph.preview import PREVIEW_CHARS, shorten
 

@@ -25,14 +25,14 @@ import contextlib
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from wikigraph.files import write_atomic
+from wikigraph.files import write_atomic_pieces
 from wikigraph.model import Note
 from wikigraph.parse import split_destination, split_wikilink
 from wikigraph.syntax import (
@@ -249,18 +249,20 @@ def _read_cache(cache_dir: Path | None) -> dict[str, tuple[str, str]]:
     """Cached ``(refs, tree)`` JSON texts by excerpt key; empty when unreadable."""
     if cache_dir is None:
         return {}
+    entries: dict[str, tuple[str, str]] = {}
     try:
-        data = (cache_dir / CACHE_FILE).read_bytes().decode("utf-8", "surrogatepass")
+        # Line by line: the file of a large vault is a hundred megabytes or more.
+        with open(
+            cache_dir / CACHE_FILE, encoding="utf-8", errors="surrogatepass", newline="\n"
+        ) as lines:
+            if lines.readline().rstrip("\n") != CACHE_HEADER:
+                return {}
+            for line in lines:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 3:
+                    entries[parts[0]] = (parts[1], parts[2])
     except (OSError, UnicodeDecodeError):
         return {}
-    lines = data.split("\n")
-    if lines[0] != CACHE_HEADER:
-        return {}
-    entries: dict[str, tuple[str, str]] = {}
-    for line in lines[1:]:
-        parts = line.split("\t")
-        if len(parts) == 3:
-            entries[parts[0]] = (parts[1], parts[2])
     return entries
 
 
@@ -328,13 +330,23 @@ def finish_previews(
     found = dict(plan.found)
     found.update(zip(plan.missing, rendered, strict=True))
     if cache_dir is not None and (plan.missing or len(found) != plan.cached):
-        lines = [CACHE_HEADER]
-        lines += [f"{key}\t{_dumps(list(p.refs))}\t{p.tree}" for key, p in sorted(found.items())]
         with contextlib.suppress(OSError):
-            write_atomic(cache_dir / CACHE_FILE, "\n".join(lines).encode("utf-8", "surrogatepass"))
+            write_atomic_pieces(cache_dir / CACHE_FILE, _cache_pieces(found))
             for old in _OLD_CACHE_FILES:
                 (cache_dir / old).unlink(missing_ok=True)
     return {path: found[key] for path, key in plan.keys.items()}
+
+
+def _cache_pieces(previews: Mapping[str, PreviewText]) -> Iterator[bytes]:
+    """The preview cache file for previews by excerpt key, a few thousand lines at a time."""
+    lines = [CACHE_HEADER]
+    for key in sorted(previews):
+        preview = previews[key]
+        lines.append(f"{key}\t{_dumps(list(preview.refs))}\t{preview.tree}")
+        if len(lines) >= 2000:
+            yield "\n".join(lines).encode("utf-8", "surrogatepass")
+            lines = [""]
+    yield "\n".join(lines).encode("utf-8", "surrogatepass")
 
 
 def preview_texts(notes: Iterable[Note], cache_dir: Path | None = None) -> dict[str, PreviewText]:
