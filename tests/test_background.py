@@ -125,3 +125,16 @@ def test_helper__never_forks_beside_another_thread() -> None:
     finally:
         stop.set()
         worker.join()
+
+
+@linux
+def test_helper__a_child_let_go_without_a_call_exits_though_a_later_one_runs() -> None:
+    """Each child sees its own pipe closed, though a child forked later inherited it."""
+    first: Helper[int] = Helper()
+    second: Helper[tuple[int, int]] = Helper()
+    child = first._process
+    assert child is not None and second.forked
+    first.close()
+    assert child.exitcode == 0  # it left on its own; one that had to be killed shows -9
+    value, pid = second.start(_square_and_pid, 5).result()
+    assert value == 25 and pid != os.getpid()

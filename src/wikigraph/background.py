@@ -24,6 +24,11 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
+_CALLERS_ENDS: dict[int, Any] = {}
+"""The caller's ends of the pipes of the children forked so far, while open. A child forked
+later inherits them and closes its copies: else an earlier child would never see its pipe
+closed when the caller closes it, and would wait to be killed."""
+
 
 def fork_is_safe() -> bool:
     """Whether a child can be forked here: Linux, and no other thread that could hold a lock."""
@@ -48,6 +53,7 @@ class Helper(Generic[T]):
             self._process.start()
             theirs.close()
             self._connection = mine
+            _CALLERS_ENDS[id(mine)] = mine
 
     @property
     def forked(self) -> bool:
@@ -101,6 +107,7 @@ class Helper(Generic[T]):
 
     def _stop(self) -> None:
         if self._connection is not None:
+            _CALLERS_ENDS.pop(id(self._connection), None)
             self._connection.close()
             self._connection = None
         if self._process is not None:
@@ -114,6 +121,9 @@ class Helper(Generic[T]):
 def _serve(connection: Any, callers_end: Any) -> None:
     """The forked child: wait for one call, run it, send ``(True, value)`` or ``(False, None)``."""
     callers_end.close()
+    for other in list(_CALLERS_ENDS.values()):
+        other.close()
+    _CALLERS_ENDS.clear()
     try:
         request = connection.recv()
     except Exception:  # the caller went away (or closed the helper) without a call
