@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
-_CALLERS_ENDS: dict[int, Any] = {}
+_CALLERS_ENDS: set[Any] = set()
 """The caller's ends of the pipes of the children forked so far, while open. A child forked
 later inherits them and closes its copies: else an earlier child would never see its pipe
 closed when the caller closes it, and would wait to be killed."""
@@ -53,7 +53,7 @@ class Helper(Generic[T]):
             self._process.start()
             theirs.close()
             self._connection = mine
-            _CALLERS_ENDS[id(mine)] = mine
+            _CALLERS_ENDS.add(mine)
 
     @property
     def forked(self) -> bool:
@@ -107,7 +107,7 @@ class Helper(Generic[T]):
 
     def _stop(self) -> None:
         if self._connection is not None:
-            _CALLERS_ENDS.pop(id(self._connection), None)
+            _CALLERS_ENDS.discard(self._connection)
             self._connection.close()
             self._connection = None
         if self._process is not None:
@@ -121,7 +121,7 @@ class Helper(Generic[T]):
 def _serve(connection: Any, callers_end: Any) -> None:
     """The forked child: wait for one call, run it, send ``(True, value)`` or ``(False, None)``."""
     callers_end.close()
-    for other in list(_CALLERS_ENDS.values()):
+    for other in _CALLERS_ENDS:
         other.close()
     _CALLERS_ENDS.clear()
     try:
