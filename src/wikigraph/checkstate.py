@@ -935,13 +935,18 @@ def check(
         WikigraphError: the settings are invalid or the vault cannot be read, as loading
             the vault or running the checks raise them.
     """
-    root = Path(settings.vault) if settings.vault is not None else Path("notes")
+    root = _vault_root(settings)
     place = state_place(settings, root) if os.path.isdir(root) else None
-    return _check(settings, shown, load, place, None, with_result=with_result)
+    return _check(settings, root, shown, load, place, None, with_result=with_result)
+
+
+def _vault_root(settings: Settings) -> Path:
+    return Path(settings.vault) if settings.vault is not None else Path("notes")
 
 
 def _check(
     settings: Settings,
+    root: Path,
     shown: Shown,
     load: Callable[[], Vault],
     place: StatePlace | None,
@@ -949,10 +954,10 @@ def _check(
     *,
     with_result: bool = False,
 ) -> Report:
-    """:func:`check`, with the state kept at ``place`` (None: nowhere) and the ``listing``
-    of the vault when the caller has it."""
-    root = Path(settings.vault) if settings.vault is not None else Path("notes")
-    if place is None or not os.path.isdir(root):
+    """:func:`check` of the vault at ``root``, with the state kept at ``place`` (None:
+    nowhere, as when ``root`` is not a folder) and the ``listing`` of the vault when the
+    caller has it."""
+    if place is None:
         return _full(settings, shown, load, None, None)
     if listing is None:
         listing = list_vault(os.fspath(root))
@@ -1015,17 +1020,17 @@ class Watching:
         """Check the vault of ``settings``. ``modified`` holds the notes (paths in the
         vault) modified since the last check, when nothing else in the vault changed;
         None when more may have changed, or it is not known."""
-        root = Path(settings.vault) if settings.vault is not None else Path("notes")
+        root = _vault_root(settings)
         if not os.path.isdir(root):
             self._place = self._listing = None
-            return _check(settings, shown, load, None, None)
+            return _check(settings, root, shown, load, None, None)
         place = held_place(settings, root)
         if self._place is None or (self._place.path, self._place.key) != (place.path, place.key):
             self._place, self._listing = place, None
         listing = None
         if modified is not None and self._listing is not None:
             listing = self._listing.restat(os.fspath(root), modified)
-        report = _check(settings, shown, load, self._place, listing)
+        report = _check(settings, root, shown, load, self._place, listing)
         self._listing = report.listing
         return report
 
