@@ -102,7 +102,7 @@ def vault_from_args(
     settings: Settings | None = None,
     *,
     previews: bool = True,
-    parsed: Callable[[tuple[Note, ...], frozenset[str]], None] | None = None,
+    parsed: Callable[[tuple[Note, ...]], None] | None = None,
 ) -> Vault:
     """Load the vault named on the command line (or in the settings); ``previews`` and
     ``parsed`` as :func:`wikigraph.load_vault` has them."""

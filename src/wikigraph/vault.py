@@ -377,7 +377,7 @@ def load_vault(
     progress: LoadProgress | None = None,
     jobs: int | None = None,
     previews: bool = True,
-    parsed: Callable[[tuple[Note, ...], frozenset[str]], None] | None = None,
+    parsed: Callable[[tuple[Note, ...]], None] | None = None,
 ) -> Vault:
     """Read the vault at ``path`` and resolve every link.
 
@@ -391,8 +391,9 @@ def load_vault(
         previews: False leaves each note's ``excerpt`` and ``properties`` empty, which only
             the graph view shows (checks never read them): a large vault then takes
             less memory. The parse cache keeps them either way.
-        parsed: called with the notes and the excluded paths once every note is read,
-            before the links are resolved (a build starts rendering previews then).
+        parsed: called with the notes whose links are checked (the vault's
+            :attr:`~Vault.checked_notes`) once every note is read, before the links are
+            resolved (a build starts rendering previews then).
 
     Raises:
         VaultError: the folder does not exist or cannot be read.
@@ -417,7 +418,8 @@ def load_vault(
         parts = [item.part for item in loaded]
         notes = tuple(item.note for item in loaded)
         if parsed is not None:
-            parsed(notes, frozenset(file.path for file in scan.files if file.excluded))
+            excluded = {file.path for file in scan.files if file.excluded}
+            parsed(tuple(note for note in notes if note.path not in excluded))
         index_key = index_fingerprint(scan.files, scan.folders, parts)
         source = _IndexSource(scan.files, notes, scan.folders)
         _resolve(loaded, source, index_key, settings, progress, counts)

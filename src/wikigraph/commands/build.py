@@ -398,8 +398,8 @@ def _build(
     settings = settings.with_overrides(vault=vault_root)
     cache_dir = vault_cache_dir(settings, vault_root)
 
-    def parsed(notes: tuple[Note, ...], excluded: frozenset[str]) -> None:
-        helpers.start_previews((n for n in notes if n.path not in excluded), cache_dir)
+    def parsed(checked_notes: tuple[Note, ...]) -> None:
+        helpers.start_previews(checked_notes, cache_dir)
 
     try:
         vault = vault_from_args(args, settings, parsed=parsed)
