@@ -219,7 +219,7 @@ def _middle_note(vault: Path) -> Path:
 
 
 class Bench:
-    """One benchmark session in a work folder."""
+    """One benchmark run in a work folder."""
 
     def __init__(self, work: Path, runs: int, obsidiantools_max: int) -> None:
         self.work = work
