@@ -426,6 +426,21 @@ class ParseCache:
         except sqlite3.DatabaseError:
             self._damaged()
 
+    def entry(self, path: str) -> Entry | None:
+        """The stored note at ``path``, if there is one that passes its check."""
+        if self.connection is None:
+            return None
+        query = (
+            "SELECT path, size, mtime_ns, inode, ctime_ns, digest, note, index_part,"
+            " resolved_under, resolved, previews, crc, resolved_crc FROM notes WHERE path = ?"
+        )
+        try:
+            row = self.connection.execute(query, (path,)).fetchone()
+        except sqlite3.DatabaseError:
+            self._damaged()
+            return None
+        return _entry(row, True) if row is not None else None
+
     def write(
         self,
         updates: Sequence[Update],

@@ -170,8 +170,10 @@ class Listing:
         if kind == _NOTE or (kind == _LINK and self.paths[index][-3:].lower() == ".md"):
             stats = self.stats
             at = 4 * index
-            if kind == _LINK and not stat.S_ISREG(self._link_mode(self.paths[index])):
-                return None
+            if kind == _LINK:
+                mode = self._link_mode(self.paths[index])
+                if mode < 0 or not stat.S_ISREG(mode):  # broken, or not to a file
+                    return None
             return stats[at], stats[at + 1], stats[at + 2], stats[at + 3]
         return None
 
@@ -923,13 +925,19 @@ def _blocks_of(surface: bytes) -> tuple[Block, ...]:
 
 
 def check(
-    settings: Settings, shown: Shown, load: Callable[[], Vault], *, with_result: bool = False
+    settings: Settings,
+    shown: Shown,
+    load: Callable[[], Vault],
+    *,
+    with_result: bool = False,
+    listing: Listing | None = None,
 ) -> Report:
     """Check the vault of ``settings`` as cheaply as the stored state allows.
 
     ``load`` loads the whole vault (with progress and the parse cache) when it must be
     checked in full. With ``with_result``, the report's :attr:`Report.result` holds the
-    findings also when the stored report is replayed.
+    findings also when the stored report is replayed. ``listing`` is the vault's
+    :func:`list_vault`, when the caller has just made it.
 
     Raises:
         WikigraphError: the settings are invalid or the vault cannot be read, as loading
@@ -937,7 +945,7 @@ def check(
     """
     root = _vault_root(settings)
     place = state_place(settings, root) if os.path.isdir(root) else None
-    return _check(settings, root, shown, load, place, None, with_result=with_result)
+    return _check(settings, root, shown, load, place, listing, with_result=with_result)
 
 
 def _vault_root(settings: Settings) -> Path:
@@ -1324,7 +1332,7 @@ def _changed(
     if header.get("app_config") != _app_config_digest(listing):
         return None  # Obsidian's excluded files may have changed
     old = Listing.decode(stored.section("entries"))
-    changed = _changed_notes(old, listing)
+    changed = changed_notes(old, listing)
     if changed is None:
         return None
     notes = listing.notes()
@@ -1338,7 +1346,7 @@ def _changed(
     return _Changed(stored, listing, settings, shown, root).run(sizes)
 
 
-def _changed_notes(old: Listing, new: Listing) -> set[str] | None:
+def changed_notes(old: Listing, new: Listing) -> set[str] | None:
     """The notes whose stat changed; None when anything else changed: a file or folder
     added, removed or renamed, a symlink, a file of another kind."""
     if old.links != new.links:
@@ -1379,49 +1387,15 @@ def _differing(old: memoryview, new: memoryview) -> list[int]:
     return found
 
 
-class _Changed:
-    """One check of only the notes that changed since the stored check."""
+class _StoredVault:
+    """What a stored check holds about the whole vault: its link index and every note's
+    surface, read from the state when first asked for."""
 
-    def __init__(
-        self, stored: StateFile, listing: Listing, settings: Settings, shown: Shown, root: Path
-    ) -> None:
+    def __init__(self, stored: StateFile) -> None:
         self.stored = stored
-        self.listing = listing
-        self.settings = settings
-        self.shown = shown
-        self.root = root
         self._surfaces: dict[str, bytes] | None = None
         self._parts: tuple[Any, ...] | None = None
         self._names: tuple[Any, Any] | None = None
-
-    def run(self, sizes: Mapping[str, int]) -> Report | None:
-        """Read the changed notes (given with their sizes), parse those whose bytes differ
-        and check those again; None when one of them changed its surface."""
-        from wikigraph.parallel import Options, Task, read_notes
-        from wikigraph.resolve import index_part
-
-        blobs = self.stored.chunked("notes")
-        changed = sorted(sizes)
-        records = {path: _NoteRecord.decode(blobs.get(path)) for path in changed}
-        tasks = [Task(path, sizes[path], records[path].digest) for path in changed]
-        options = Options(
-            os.fspath(self.root), self.settings.max_note_size, self.settings.links_in_comments
-        )
-        parsed: dict[str, Note] = {}
-        for path, digest, note, _, _ in read_notes(tasks, options, jobs=1):
-            records[path].digest = digest
-            if note is not None:
-                if index_part(note) != records[path].surface:
-                    return None  # its surface changed: other notes may resolve otherwise
-                parsed[path] = note
-        for path in changed:
-            if path not in parsed:  # the same bytes as before: only the stat changed
-                blobs[path] = records[path].encode()
-        if not parsed:
-            return self._same_notes(blobs)
-        return self._recheck(blobs, records, dict(sorted(parsed.items())))
-
-    # --- what the state holds about the rest of the vault ---
 
     def surfaces(self) -> dict[str, bytes]:
         """Every note's surface (see :func:`_surface_record`), by path."""
@@ -1468,6 +1442,64 @@ class _Changed:
             blocks=PerNote(surfaces, lambda surface: block_keys(_blocks_of(surface))),
             notes=notes,
         )
+
+
+def stored_index(settings: Settings, root: Path, listing: Listing) -> VaultIndex | None:
+    """The link index of the vault at ``root`` as the stored check of ``settings`` found
+    it, when that check saw the vault as ``listing`` lists it; None when there is no such
+    check, or its state cannot be read."""
+    place = state_place(settings, root)
+    stored = place.open() if place is not None else None
+    if stored is None:
+        return None
+    try:
+        if stored.header.get("listing") != listing.digest:
+            return None
+        return _StoredVault(stored).index()  # every part it needs is read by now
+    except StateError:
+        return None
+    finally:
+        stored.close()
+
+
+class _Changed(_StoredVault):
+    """One check of only the notes that changed since the stored check."""
+
+    def __init__(
+        self, stored: StateFile, listing: Listing, settings: Settings, shown: Shown, root: Path
+    ) -> None:
+        super().__init__(stored)
+        self.listing = listing
+        self.settings = settings
+        self.shown = shown
+        self.root = root
+
+    def run(self, sizes: Mapping[str, int]) -> Report | None:
+        """Read the changed notes (given with their sizes), parse those whose bytes differ
+        and check those again; None when one of them changed its surface."""
+        from wikigraph.parallel import Options, Task, read_notes
+        from wikigraph.resolve import index_part
+
+        blobs = self.stored.chunked("notes")
+        changed = sorted(sizes)
+        records = {path: _NoteRecord.decode(blobs.get(path)) for path in changed}
+        tasks = [Task(path, sizes[path], records[path].digest) for path in changed]
+        options = Options(
+            os.fspath(self.root), self.settings.max_note_size, self.settings.links_in_comments
+        )
+        parsed: dict[str, Note] = {}
+        for path, digest, note, _, _ in read_notes(tasks, options, jobs=1):
+            records[path].digest = digest
+            if note is not None:
+                if index_part(note) != records[path].surface:
+                    return None  # its surface changed: other notes may resolve otherwise
+                parsed[path] = note
+        for path in changed:
+            if path not in parsed:  # the same bytes as before: only the stat changed
+                blobs[path] = records[path].encode()
+        if not parsed:
+            return self._same_notes(blobs)
+        return self._recheck(blobs, records, dict(sorted(parsed.items())))
 
     def vault(self, parsed: Mapping[str, Note], index: VaultIndex) -> Vault:
         """The vault as far as suggestions see it: every file, folder and note surface."""

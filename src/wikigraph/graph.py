@@ -82,6 +82,26 @@ def unresolved_node(resolved: ResolvedLink) -> str:
     return UNRESOLVED_PREFIX + name_key(path)
 
 
+def link_contributions(links: Iterable[ResolvedLink]) -> list[tuple[object, ...]]:
+    """What each of a note's links adds to :func:`graph_table`, in order: its kind and
+    status, and the node it leads to (a file; or an unresolved target, with the title and
+    reason it is drawn with). A note whose links give the same contributions, and whose
+    tags are the same, leaves the table as it was."""
+    found: list[tuple[object, ...]] = []
+    for resolved in links:
+        link = resolved.link
+        status = resolved.status
+        if status is LinkStatus.RESOLVED and resolved.target is not None:
+            found.append((edge_kind(resolved), status, resolved.target))
+        elif status is LinkStatus.UNRESOLVED and link.path.strip():
+            reason = resolved.reason.value if resolved.reason is not None else "missing"
+            target = unresolved_node(resolved)
+            found.append((edge_kind(resolved), status, target, link.path.strip(), reason))
+        else:
+            found.append((edge_kind(resolved), status))
+    return found
+
+
 def tag_node(tag: str) -> str:
     """The node id of a tag (tags are case-insensitive)."""
     return TAG_PREFIX + tag.lower()
