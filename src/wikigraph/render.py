@@ -57,7 +57,7 @@ from wikigraph.graph import (
     unresolved_node,
     vault_table,
 )
-from wikigraph.model import Note
+from wikigraph.model import Note, ResolvedLink
 from wikigraph.obsidian_graph import FileFacts, ObsidianGraph, match_groups
 from wikigraph.preview import PreviewPlan, PreviewText
 from wikigraph.resolve import name_key
@@ -70,6 +70,7 @@ from wikigraph.visnetwork import (
 )
 
 if TYPE_CHECKING:
+    from wikigraph.checks import Diagnostic
     from wikigraph.layout import Layout
     from wikigraph.vault import Vault
 
@@ -286,7 +287,6 @@ def _environment() -> Environment:
 # --- JSON for the page --------------------------------------------------------------------
 
 _ARRAY_SLICE = 65536
-_PANEL_SLICE = 2048
 
 
 def _array_json(values: npt.NDArray[Any]) -> Iterator[str]:
@@ -316,23 +316,32 @@ def json_pieces(value: object) -> Iterator[str]:
         yield json_for_script(value)
 
 
-def _panel_pieces(panels: Sequence[object]) -> Iterator[str]:
-    """The panels as JSON, their text cleaned as :func:`clean_text` cleans it."""
-    yield "["
-    for start in range(0, len(panels), _PANEL_SLICE):
-        text = _dumps(list(panels[start : start + _PANEL_SLICE]))[1:-1]
-        text = _SCRIPT_UNSAFE.sub(_escape_script_char, clean_text(text))
-        yield ("," + text) if start and text else text
-    yield "]"
+def block_json(value: object) -> str:
+    """A data block as the page holds it (see :func:`json_pieces`)."""
+    return "".join(json_pieces(value))
 
 
-def _preview_pieces(previews: Sequence[str | None]) -> Iterator[str]:
+_PANEL_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def panel_json(entry: Mapping[str, object]) -> str:
+    """One node's panel entry as the page holds it: JSON with its text cleaned as
+    :func:`clean_text` cleans it, safe inside a script element."""
+    return _SCRIPT_UNSAFE.sub(_escape_script_char, clean_text(_PANEL_ENCODER.encode(entry)))
+
+
+def preview_json(tree: str | None) -> str:
+    """One node's preview tree (see :class:`~wikigraph.preview.PreviewText`) as the page
+    holds it."""
+    return "null" if tree is None else _SCRIPT_UNSAFE.sub(_escape_script_char, tree)
+
+
+def _entry_pieces(entries: Iterable[str]) -> Iterator[str]:
+    """A JSON list, one piece per entry (each but the first with its comma in front), so
+    that a later build can replace one entry's bytes (see :class:`PageMap`)."""
     yield "["
-    for start in range(0, len(previews), _PANEL_SLICE):
-        part = ",".join(
-            "null" if tree is None else tree for tree in previews[start : start + _PANEL_SLICE]
-        )
-        yield _SCRIPT_UNSAFE.sub(_escape_script_char, ("," + part) if start else part)
+    for number, text in enumerate(entries):
+        yield ("," + text) if number else text
     yield "]"
 
 
@@ -539,25 +548,8 @@ def graph_view(
     edge_kinds = _edge_kinds(table, table.combo[edge_order])
 
     # Panel data, one entry per node; previews come later, in a block of their own.
-    vault_name = options.obsidian_vault or vault.root.resolve().name
-    open_prefix = obsidian_url(vault_name, "")
-    panels: list[dict[str, object]] = []
-    for i, node in enumerate(ids):
-        entry: dict[str, object] = {}
-        if kinds[i] in (NOTE, ATTACHMENT):
-            entry["open"] = open_prefix + percent_encode(clean_text(node))
-        note = note_of[i]
-        if note is not None:
-            properties = note.properties or {}
-            # Text in panels is cleaned (see clean_text) when the panels are encoded.
-            entry["tags"] = list(note.tags)
-            entry["aliases"] = list(note.aliases)
-            entry["props"] = [
-                [str(k), _property_text(v)]
-                for k, v in list(properties.items())[:MAX_PROPERTIES]
-                if str(k).casefold() not in SHOWN_PROPERTIES
-            ]
-        panels.append(entry)
+    open_prefix = open_prefix_of(vault, options)
+    panels = [panel_entry(node, kinds[i], note_of[i], open_prefix) for i, node in enumerate(ids)]
 
     meta = {
         "kinds": codes.astype(np.int64),
@@ -624,12 +616,36 @@ def graph_view(
     )
     view = add_positions(view, inputs.positions)
     if inputs.previews:
-        view = add_previews(view, inputs.previews, vault)
+        view = add_previews(view, inputs.previews, vault.links)
     if inputs.problems or inputs.summary:
         view = add_problems(view, inputs.problems, inputs.summary)
     if inputs.stats is not None or inputs.communities is not None:
         view = add_statistics(view, inputs.stats, options.color_by, inputs.communities)
     return view
+
+
+def open_prefix_of(vault: Vault, options: ViewOptions) -> str:
+    """The start of every "Open in Obsidian" URL of the page (the file's path follows)."""
+    return obsidian_url(options.obsidian_vault or vault.root.resolve().name, "")
+
+
+def panel_entry(node: str, kind: str, note: Note | None, open_prefix: str) -> dict[str, object]:
+    """The panel data of one node, before its preview's links and its problems are added
+    (see :func:`add_previews` and :func:`add_problems`). Its text is cleaned (see
+    :func:`clean_text`) when the panels are encoded."""
+    entry: dict[str, object] = {}
+    if kind in (NOTE, ATTACHMENT):
+        entry["open"] = open_prefix + percent_encode(clean_text(node))
+    if note is not None:
+        properties = note.properties or {}
+        entry["tags"] = list(note.tags)
+        entry["aliases"] = list(note.aliases)
+        entry["props"] = [
+            [str(k), _property_text(v)]
+            for k, v in list(properties.items())[:MAX_PROPERTIES]
+            if str(k).casefold() not in SHOWN_PROPERTIES
+        ]
+    return entry
 
 
 def add_positions(view: GraphView, positions: Mapping[str, tuple[float, float]]) -> GraphView:
@@ -647,10 +663,13 @@ def add_positions(view: GraphView, positions: Mapping[str, tuple[float, float]])
     return replace(view, nodes=nodes)
 
 
-def add_previews(view: GraphView, previews: Mapping[str, PreviewText], vault: Vault) -> GraphView:
-    """The view with the notes' previews, and where each link in a preview leads."""
+def add_previews(
+    view: GraphView, previews: Mapping[str, PreviewText], links: Iterable[ResolvedLink]
+) -> GraphView:
+    """The view with the notes' previews, and where each link in a preview leads (found
+    among ``links``, the vault's resolved links)."""
     with_refs = {path for path, preview in previews.items() if preview.refs}
-    link_targets = _link_targets(vault, with_refs) if with_refs else {}
+    link_targets = link_targets_of(links, with_refs) if with_refs else {}
     number = {node: i for i, node in enumerate(view.ids)}
     kinds = np.asarray(view.meta["kinds"]).tolist()
     note = KIND_CODES[NOTE]
@@ -662,7 +681,7 @@ def add_previews(view: GraphView, previews: Mapping[str, PreviewText], vault: Va
         if preview is None or preview.tree == "[]":
             continue
         trees[i] = preview.tree
-        refs = _preview_refs(preview.refs, link_targets.get(node, {}), number)
+        refs = preview_refs_of(preview.refs, link_targets.get(node, {}), number)
         if refs:
             if not copied:
                 panels, copied = list(panels), True
@@ -691,22 +710,50 @@ def _edge_kinds(table: GraphTable, combos: npt.NDArray[np.int32]) -> dict[str, o
     return {"names": [names[i] for i in used.tolist()], "of": renumber[of]}
 
 
+def page_problems(diagnostics: Iterable[Diagnostic]) -> dict[str, list[PageProblem]]:
+    """The check's diagnostics as the panels show them, by path."""
+    problems: dict[str, list[PageProblem]] = {}
+    for diagnostic in diagnostics:
+        problems.setdefault(diagnostic.path, []).append(
+            PageProblem(
+                line=diagnostic.line,
+                column=diagnostic.column,
+                severity=str(diagnostic.severity.value),
+                code=diagnostic.code,
+                message=diagnostic.text,
+            )
+        )
+    return problems
+
+
+def problems_by_node(
+    paths: Sequence[str], problems: Mapping[str, Sequence[PageProblem]]
+) -> dict[int, Sequence[PageProblem]]:
+    """The problems of every node that has some, by its number in the page; ``paths`` are
+    the page's node paths (``meta["paths"]``)."""
+    index = {path: i for i, path in enumerate(paths)} if problems else {}
+    found: dict[int, Sequence[PageProblem]] = {}
+    for path, listed in problems.items():
+        i = index.get(path)
+        if i is not None and listed:
+            found[i] = listed
+    return found
+
+
 def add_problems(
     view: GraphView, problems: Mapping[str, Sequence[PageProblem]], summary: str | None
 ) -> GraphView:
     """The view with the check's diagnostics in the panels and its summary line."""
-    paths = cast("list[str]", view.meta["paths"])
-    index = {path: i for i, path in enumerate(paths)} if problems else {}
     panels = list(view.panels)
-    for path, found in problems.items():
-        i = index.get(path)
-        if i is None or not found:
-            continue
-        entry = dict(panels[i])
-        entry["problems"] = [[p.line, p.column, p.severity, p.code, p.message] for p in found]
-        panels[i] = entry
+    for i, found in problems_by_node(cast("list[str]", view.meta["paths"]), problems).items():
+        panels[i] = {**panels[i], "problems": problem_rows(found)}
     config = {**view.config, "summary": clean_text(summary) if summary else None}
     return replace(view, panels=panels, config=config)
+
+
+def problem_rows(problems: Iterable[PageProblem]) -> list[list[object]]:
+    """A node's problems as its panel entry holds them."""
+    return [[p.line, p.column, p.severity, p.code, p.message] for p in problems]
 
 
 def add_statistics(
@@ -825,10 +872,11 @@ def _clean_stats(stats: Mapping[str, object] | None) -> object:
     return plain
 
 
-def _link_targets(vault: Vault, sources: Set[str]) -> dict[str, dict[str, str]]:
-    """For these notes, what each link path they write leads to (a file or an unresolved node)."""
+def link_targets_of(links: Iterable[ResolvedLink], sources: Set[str]) -> dict[str, dict[str, str]]:
+    """For these notes, what each link path they write leads to (a file or an unresolved
+    node), from their resolved ``links``."""
     targets: dict[str, dict[str, str]] = {}
-    for resolved in vault.links:
+    for resolved in links:
         link = resolved.link
         if link.source not in sources:
             continue
@@ -842,7 +890,7 @@ def _link_targets(vault: Vault, sources: Set[str]) -> dict[str, dict[str, str]]:
     return targets
 
 
-def _preview_refs(
+def preview_refs_of(
     refs: Sequence[str], targets: Mapping[str, str], number: Mapping[str, int]
 ) -> dict[str, int]:
     """The graph node each link of a preview leads to, keyed by the link as written."""
@@ -870,9 +918,9 @@ _BLOCKS = (
 
 def _block_pieces(view: GraphView, name: str) -> Iterator[str]:
     if name == "wg-data-panels":
-        return _panel_pieces(view.panels)
+        return _entry_pieces(map(panel_json, view.panels))
     if name == "wg-data-previews":
-        return _preview_pieces(view.previews)
+        return _entry_pieces(map(preview_json, view.previews))
     value = {
         "wg-data-config": view.config,
         "wg-data-options": view.options,
@@ -884,9 +932,9 @@ def _block_pieces(view: GraphView, name: str) -> Iterator[str]:
     return json_pieces(value)
 
 
-def page_pieces(view: GraphView) -> Iterator[str]:
-    """The HTML page for a view, in pieces: one UTF-8 document, every script inline and
-    hashed in its CSP, the data blocks written a slice at a time."""
+def _page_parts(view: GraphView) -> Iterator[tuple[str | None, Iterator[str]]]:
+    """The HTML page for a view, part by part: the name of each data block with its
+    pieces, and the template's text around them (named None)."""
     assets = _assets()
     scripts = [assets["vis_js"], assets["app_js"]]
     marker = f"wg-{secrets.token_hex(16)}-"
@@ -905,9 +953,16 @@ def page_pieces(view: GraphView) -> Iterator[str]:
     rest = page
     for number, name in enumerate(_BLOCKS):
         before, _, rest = rest.partition(f"{marker}{number}")
-        yield before
-        yield from _block_pieces(view, name)
-    yield rest
+        yield None, iter((before,))
+        yield name, _block_pieces(view, name)
+    yield None, iter((rest,))
+
+
+def page_pieces(view: GraphView) -> Iterator[str]:
+    """The HTML page for a view, in pieces: one UTF-8 document, every script inline and
+    hashed in its CSP, the data blocks written a slice at a time."""
+    for _, pieces in _page_parts(view):
+        yield from pieces
 
 
 def render_page(view: GraphView) -> str:
@@ -915,24 +970,58 @@ def render_page(view: GraphView) -> str:
     return "".join(page_pieces(view))
 
 
-def _page_bytes(view: GraphView) -> Iterator[bytes]:
-    """The page as UTF-8, in slices of about a megabyte."""
-    pending: list[str] = []
-    size = 0
-    for piece in page_pieces(view):
-        pending.append(piece)
-        size += len(piece)
-        if size >= 1 << 20:
-            yield "".join(pending).encode("utf-8")
-            pending.clear()
-            size = 0
-    yield "".join(pending).encode("utf-8")
+@dataclass(frozen=True, slots=True)
+class PageMap:
+    """Where a written page holds what a later build may replace in it without making
+    the page again (see :mod:`wikigraph.buildstate`): offsets of bytes in the file."""
+
+    config: tuple[int, int]
+    """Where the config block's JSON starts and ends."""
+    panels: npt.NDArray[np.int64]
+    """Where each node's panel entry starts (its comma included), in the page's node
+    order, then where the last one ends."""
+    previews: npt.NDArray[np.int64]
+    """The same for each node's preview."""
 
 
-def write_page(view: GraphView, path: Path) -> None:
+_MAPPED = ("wg-data-config", "wg-data-panels", "wg-data-previews")
+
+
+def _page_bytes(view: GraphView, marks: dict[str, list[int]]) -> Iterator[bytes]:
+    """The page as UTF-8, in slices of about a megabyte; ``marks`` gets, for each block
+    of :data:`_MAPPED`, where each of its pieces starts, then where it ends."""
+    pending: list[bytes] = []
+    size = position = 0
+    for name, pieces in _page_parts(view):
+        found = marks.setdefault(name, []) if name in _MAPPED else None
+        for piece in pieces:
+            data = piece.encode("utf-8")
+            if found is not None:
+                found.append(position)
+            position += len(data)
+            pending.append(data)
+            size += len(data)
+            if size >= 1 << 20:
+                yield b"".join(pending)
+                pending.clear()
+                size = 0
+        if found is not None:
+            found.append(position)
+    yield b"".join(pending)
+
+
+def write_page(view: GraphView, path: Path) -> PageMap:
     """Write the page for a view to ``path`` atomically, a piece at a time (never the whole
     page in memory): readers see the old file or the new one, never a part."""
-    write_atomic_pieces(path, _page_bytes(view))
+    marks: dict[str, list[int]] = {}
+    write_atomic_pieces(path, _page_bytes(view, marks))
+    config = marks["wg-data-config"]
+    # The list blocks are "[", one piece per node, "]": skip the bracket at each end.
+    return PageMap(
+        config=(config[0], config[-1]),
+        panels=np.array(marks["wg-data-panels"][1:-1], dtype=np.int64),
+        previews=np.array(marks["wg-data-previews"][1:-1], dtype=np.int64),
+    )
 
 
 # --- everything at once ---------------------------------------------------------------------
@@ -955,9 +1044,9 @@ class BuiltPage:
         """The page as one string (:func:`write` writes it without holding it whole)."""
         return render_page(self.view)
 
-    def write(self, path: Path) -> None:
-        """Write the page to ``path`` atomically."""
-        write_page(self.view, path)
+    def write(self, path: Path) -> PageMap:
+        """Write the page to ``path`` atomically; where its parts are in the file."""
+        return write_page(self.view, path)
 
 
 @dataclass(slots=True)
@@ -1061,7 +1150,7 @@ def build_page(
     view = graph_view(vault, PageInputs(positions={}, obsidian=obsidian), options, table=table)
     if previews is None:
         previews = helpers.finished_previews(cache_dir)
-    view = add_previews(view, previews, vault)
+    view = add_previews(view, previews, vault.links)
     layout, stats = placing.result()
     view = add_positions(view, layout.positions)
     view = add_problems(view, problems or {}, summary)
