@@ -77,6 +77,10 @@ def test_build__second_run_reuses_the_layout_and_is_identical(
     assert list(_cache.rglob(CACHE_FILE))
     capsys.readouterr()
     assert main(["build", str(vault), "-o", str(out)]) == 0
+    assert "is up to date" in capsys.readouterr().err  # the stored build, repeated
+    for state in _cache.rglob("build-*.state"):
+        state.unlink()
+    assert main(["build", str(vault), "-o", str(out)]) == 0
     assert "(layout from the cache)" in capsys.readouterr().err
     assert (out / "graph.html").read_bytes() == first
 
@@ -317,17 +321,17 @@ def test_build__state_covers_the_code_that_draws_the_page(
     import shutil
 
     import wikigraph
-    from wikigraph.commands import build
+    from wikigraph import buildstate
 
     copy = tmp_path / "wikigraph"
     shutil.copytree(Path(wikigraph.__file__).parent, copy)
     monkeypatch.setattr(importlib.resources, "files", lambda _package: copy)
-    before = build._view_code_digest()
-    assert build._view_code_digest() == before
+    before = buildstate.view_code_digest()
+    assert buildstate.view_code_digest() == before
     for module in ("visnetwork.py", "render.py", "commands/build.py"):
         with (copy / module).open("a", encoding="utf-8") as handle:
             handle.write("\n# changed\n")
-        after = build._view_code_digest()
+        after = buildstate.view_code_digest()
         assert after != before, module
         before = after
 

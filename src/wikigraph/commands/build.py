@@ -6,20 +6,15 @@ folder must lie outside the vault; an existing ``graph.html`` is only replaced w
 wikigraph wrote it. Exit code 0 when the page is written, 1 with ``--strict`` when the
 check found a warning or an error (the page is still written), 2 for usage errors.
 
-A build remembers what it wrote (:class:`BuildState`, in the vault's cache folder). When
-the next build with the same settings and options finds the vault listed as before (names,
-and the stat of every note: :func:`wikigraph.checkstate.list_vault`), the same
-``.obsidian`` settings, the same code and its page untouched, the page is already what it
-would write: it says so and repeats the stored summary, without loading the vault.
+A build remembers what it wrote (:class:`wikigraph.buildstate.BuildState`, in the vault's
+cache folder). When nothing changed since, the next build with the same settings and options
+says so and repeats the stored summary, without loading the vault; when only the text of a
+few notes changed, it updates their parts of the page in place.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import hashlib
-import json
-import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -38,8 +33,8 @@ from wikigraph.config import COLOR_MODES, Settings
 from wikigraph.errors import OutputError
 
 if TYPE_CHECKING:
+    from wikigraph.buildstate import BuildState
     from wikigraph.checks import CheckResult
-    from wikigraph.checkstate import Listing
     from wikigraph.model import Note
     from wikigraph.render import PageProblem
     from wikigraph.vault import Vault
@@ -181,164 +176,6 @@ def check_owner(page: Path) -> None:
             )
 
 
-def _file_digest(path: Path) -> str | None:
-    try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        return type(error).__name__
-
-
-def _page_stat(page: Path) -> list[int] | None:
-    try:
-        info = page.stat()
-    except OSError:
-        return None
-    return [info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns]
-
-
-def _view_code_digest() -> str:
-    """A digest of what makes a page beyond what a check depends on: all of wikigraph's
-    Python code, the page's own script, style and template, the vis-network that pyvis
-    ships, and the libraries that lay out, render previews and fill the template."""
-    from importlib import metadata, resources
-
-    digest = hashlib.blake2b(digest_size=16)
-    package = resources.files("wikigraph")
-    for folder in (package, package / "commands"):
-        for entry in sorted(folder.iterdir(), key=lambda item: item.name):
-            if entry.name.endswith(".py"):
-                digest.update(entry.name.encode())
-                digest.update(entry.read_bytes())
-    templates = package / "templates"
-    for name in ("graph.css", "graph.html.j2", "graph.js"):
-        digest.update((templates / name).read_bytes())
-    for library in ("pyvis", "numpy", "Jinja2", "MarkupSafe"):
-        try:
-            digest.update(f"{library} {metadata.version(library)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(library.encode())
-    return digest.hexdigest()
-
-
-class BuildState:
-    """What the last build with these settings and options wrote, in the vault's cache folder.
-
-    It holds the vault's listing, the digest of ``.obsidian/graph.json``, the stat of the
-    page just after it was written, and what the build printed and returned. It is stored
-    only when no listed file changed in the two seconds before the build listed the vault
-    (a change within the same timestamp tick would not show in a stat).
-    """
-
-    def __init__(self, path: Path, listing: Listing, graph_json: str | None) -> None:
-        self.path = path
-        self.listing = listing
-        self.graph_json = graph_json
-
-    @staticmethod
-    def open(
-        settings: Settings, vault_root: Path, page: Path, args: argparse.Namespace
-    ) -> BuildState | None:
-        """The state of this build's settings and options; None when there is no place for
-        it (see :func:`wikigraph.cachedir.state_dir`)."""
-        from wikigraph.cachedir import state_dir
-        from wikigraph.checkstate import list_vault, state_key
-
-        folder = state_dir(settings, vault_root)
-        if folder is None:
-            return None
-        options = (
-            STATE_VERSION,
-            state_key(settings),
-            _view_code_digest(),
-            os.path.realpath(vault_root),
-            os.path.realpath(page),
-            repr(settings),
-            args.title,
-            args.color_by,
-            args.obsidian_vault,
-            args.physics,
-            args.no_stats,
-            args.strict,
-        )
-        key = hashlib.blake2b(
-            repr(options).encode("utf-8", "surrogatepass"), digest_size=12
-        ).hexdigest()
-        graph_json = _file_digest(vault_root / ".obsidian" / "graph.json")
-        listing = list_vault(os.fspath(vault_root))
-        return BuildState(folder / f"build-{key}.state", listing, graph_json)
-
-    def replay(self, page: Path) -> tuple[list[str], int] | None:
-        """What the stored build printed and returned, when its page is still what this
-        build would write; else None."""
-        if not self.listing.safe:
-            return None
-        try:
-            stored = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if not isinstance(stored, dict):
-            return None
-        if (
-            stored.get("listing") != self.listing.digest.hex()
-            or stored.get("graph") != self.graph_json
-            or stored.get("page") != _page_stat(page)
-        ):
-            return None
-        lines, code = stored.get("lines"), stored.get("exit")
-        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
-            return None
-        return (lines, code) if isinstance(code, int) else None
-
-    def store(self, page: Path, lines: list[str], code: int, youngest_ns: int) -> None:
-        """Remember this build, unless a file changed too close to the listing to be sure
-        that the listing saw the change (``youngest_ns``: the newest mtime or ctime)."""
-        from wikigraph.checkstate import RACY_NS
-
-        if not self.listing.safe or youngest_ns >= self.listing.started_ns - RACY_NS:
-            return
-        state = {
-            "listing": self.listing.digest.hex(),
-            "graph": self.graph_json,
-            "page": _page_stat(page),
-            "lines": lines,
-            "exit": code,
-        }
-        from wikigraph.files import write_atomic
-
-        with contextlib.suppress(OSError):
-            write_atomic(
-                self.path, json.dumps(state, ensure_ascii=False).encode("utf-8", "surrogatepass")
-            )
-            limit = time.time() - STALE_DAYS * 86400
-            for other in self.path.parent.glob("build-*.state"):
-                if other != self.path and other.stat().st_mtime < limit:
-                    other.unlink()
-
-
-def _youngest(vault: Vault) -> int:
-    """The newest mtime or ctime of the vault's files."""
-    return max((max(f.mtime_ns, f.ctime_ns) for f in vault.files), default=0)
-
-
-def _page_problems(diagnostics: Sequence[Any]) -> Mapping[str, list[PageProblem]]:
-    from wikigraph.render import PageProblem
-
-    problems: dict[str, list[PageProblem]] = {}
-    for diagnostic in diagnostics:
-        problems.setdefault(diagnostic.path, []).append(
-            PageProblem(
-                line=diagnostic.line,
-                column=diagnostic.column,
-                severity=str(diagnostic.severity.value),
-                code=diagnostic.code,
-                message=diagnostic.text,
-            )
-        )
-    return problems
-
-
 def run(args: argparse.Namespace) -> int:
     if args.watch:
         return _watch(args)
@@ -356,23 +193,77 @@ def _watch(args: argparse.Namespace) -> int:
     )
 
 
+def _state_options(args: argparse.Namespace) -> tuple[object, ...]:
+    """The options besides the settings that change the page, what is printed or the
+    exit code: a build state holds for one set of them."""
+    return (
+        args.title,
+        args.color_by,
+        args.obsidian_vault,
+        args.physics,
+        args.no_stats,
+        args.strict,
+    )
+
+
 def _run_once(args: argparse.Namespace, settings: Settings, prefix: str = "") -> int:
     folder = args.output or settings.output or DEFAULT_OUTPUT
     page = output_page(folder)
     vault_root = settings.vault if settings.vault is not None else Path(".")
     state = None
     if vault_root.is_dir():
+        from wikigraph.buildstate import BuildState
+
         check_place(page, vault_root)
-        state = BuildState.open(settings, vault_root, page, args)
+        state = BuildState.open(settings, vault_root, page, _state_options(args))
         replayed = state.replay(page) if state is not None else None
         if replayed is not None:
             lines, code = replayed
-            if not args.quiet:
-                for line in lines:
-                    print(prefix + line, file=sys.stderr)
+            _say(args, prefix, lines)
             return code
         check_owner(page)
+        if state is not None:
+            updated = _update(args, settings.with_overrides(vault=vault_root), page, state, prefix)
+            if updated is not None:
+                return updated
     return _build(args, settings, page, vault_root, state, prefix)
+
+
+def _say(args: argparse.Namespace, prefix: str, lines: Sequence[str]) -> None:
+    if not args.quiet:
+        for line in lines:
+            print(prefix + line, file=sys.stderr)
+
+
+def _exit_code(args: argparse.Namespace, result: CheckResult) -> int:
+    from wikigraph.checks import Severity
+
+    return EXIT_FINDINGS if args.strict and result.failed(Severity.WARNING) else EXIT_OK
+
+
+def _up_to_date(page: Path, drawn: str) -> str:
+    return f"{page.as_posix()} is up to date: {drawn} (nothing changed since it was written)."
+
+
+def _update(
+    args: argparse.Namespace, settings: Settings, page: Path, state: BuildState, prefix: str
+) -> int | None:
+    """Update the page in place when only the text of a few notes changed (see
+    :mod:`wikigraph.buildstate`); None when it must be built in full."""
+    from wikigraph.commands.check import shown_as
+    from wikigraph.report import plural
+
+    updated = state.update(page, settings, shown_as(args, settings, "text", color=False))
+    if updated is None:
+        return None
+    code = _exit_code(args, updated.result)
+    changed = plural(updated.changed, "note")
+    wrote = f"Updated {page.as_posix()}: {updated.drawn} ({changed} made again)."
+    _say(args, prefix, [*updated.notices, wrote, updated.summary])
+    state.store(
+        page, [*updated.notices, _up_to_date(page, updated.drawn), updated.summary], code, updated
+    )
+    return code
 
 
 def _build(
@@ -385,10 +276,15 @@ def _build(
 ) -> int:
     """Build the page; ``prefix`` goes before each line printed on stderr."""
     from wikigraph.cachedir import vault_cache_dir
-    from wikigraph.checks import Severity
     from wikigraph.checkstate import check
     from wikigraph.commands.check import shown_as
-    from wikigraph.render import ViewOptions, build_helpers, build_page
+    from wikigraph.render import (
+        ViewOptions,
+        build_helpers,
+        build_page,
+        open_prefix_of,
+        page_problems,
+    )
     from wikigraph.report import plural, summary_line
 
     # Forked now, while this process is small: they lay out, compute the statistics and
@@ -409,8 +305,9 @@ def _build(
         helpers.previews.close()
         raise
     results: list[CheckResult] = []
+    problems_seen: list[Mapping[str, Sequence[PageProblem]]] = []
 
-    def findings(checked: Vault = vault) -> tuple[Mapping[str, list[PageProblem]], str]:
+    def findings(checked: Vault = vault) -> tuple[Mapping[str, Sequence[PageProblem]], str]:
         # Through the check state: after an edit, only the changed notes are checked again,
         # and a later `wikigraph check` finds its report already stored.
         report = check(
@@ -418,10 +315,12 @@ def _build(
             shown_as(args, checked.settings, "text", color=False),
             lambda: checked,
             with_result=True,
+            listing=state.listing if state is not None else None,
         )
         assert report.result is not None
         results.append(report.result)
-        return _page_problems(report.result.diagnostics), report.summary
+        problems_seen.append(page_problems(report.result.diagnostics))
+        return problems_seen[-1], report.summary
 
     options = ViewOptions(
         title=args.title,
@@ -434,30 +333,38 @@ def _build(
     )
     result = results[0]
     summary = summary_line(result)
-    youngest = _youngest(vault)
+    note_digests = vault.note_digests
+    open_prefix = open_prefix_of(vault, options)
     del vault, findings  # the page's data is made: let the notes and links go before writing it
     try:
-        built.write(page)
+        page_map = built.write(page)
     except OSError as error:
         raise OutputError(f'cannot write "{page.as_posix()}": {error.strerror or error}') from None
-    code = EXIT_FINDINGS if args.strict and result.failed(Severity.WARNING) else EXIT_OK
+    code = _exit_code(args, result)
     notices = [f"wikigraph: note: {notice}" for notice in built.notices]
     counts = built.view.config["counts"]
     assert isinstance(counts, dict)
     drawn = f"{plural(counts['notes'], 'note')}, {plural(counts['links'], 'linked pair')}"
-    if not args.quiet:
-        layout = (
-            "layout from the cache"
-            if not built.layout_iterations
-            else f"{built.layout_reused} positions from the cache"
-            if built.layout_reused
-            else "new layout"
-        )
-        for line in (*notices, f"Wrote {page.as_posix()}: {drawn} ({layout}).", summary):
-            print(prefix + line, file=sys.stderr)
+    layout = (
+        "layout from the cache"
+        if not built.layout_iterations
+        else f"{built.layout_reused} positions from the cache"
+        if built.layout_reused
+        else "new layout"
+    )
+    _say(args, prefix, [*notices, f"Wrote {page.as_posix()}: {drawn} ({layout}).", summary])
     if state is not None:
-        unchanged = (
-            f"{page.as_posix()} is up to date: {drawn} (nothing changed since it was written)."
+        from wikigraph.buildstate import Written
+
+        written = Written(
+            page_map=page_map,
+            view=built.view,
+            note_digests=note_digests,
+            problems=problems_seen[0],
+            open_prefix=open_prefix,
+            patchable="obsidian" not in built.view.config["modes"],  # type: ignore[operator]
+            drawn=drawn,
+            notices=tuple(notices),
         )
-        state.store(page, [*notices, unchanged, summary], code, youngest)
+        state.store(page, [*notices, _up_to_date(page, drawn), summary], code, written)
     return code
