@@ -14,7 +14,7 @@ measures, each as the median of several runs of a fresh process, wall-clock time
   new report's summary line; its memory is sampled after each report),
   after every note got a new modification time (a fresh checkout, cache kept) and after
   one note was added;
-- ``wikigraph build`` cold and warm;
+- ``wikigraph build`` cold, warm and after one edited note;
 - the peak memory of the whole process tree (worker processes included) of cold runs,
   as the sum of proportional set sizes sampled every 20 ms (at least the largest RSS);
 - obsidiantools building its graph of the same vault (installed from PyPI into a
@@ -276,6 +276,9 @@ class Bench:
         )
         measure([*build, "--cache-dir", str(warm_cache)], self.work, self.env)
         figures["build warm"] = self.repeat("build warm", [*build, "--cache-dir", str(warm_cache)])
+        figures["build one edit"] = self._one_edit(
+            vault, [*build, "--cache-dir", str(warm_cache)], "build one edit"
+        )
         result.correctness = self._correctness(vault, warm_cache, truth)
         _log(f"  correctness (false positives, false negatives): {result.correctness}")
         if notes <= self.obsidiantools_max:
@@ -286,7 +289,9 @@ class Bench:
         shutil.rmtree(cold_cache, ignore_errors=True)
         return result
 
-    def _one_edit(self, vault: Path, command: Sequence[str]) -> Figure:
+    def _one_edit(
+        self, vault: Path, command: Sequence[str], label: str = "check one edit"
+    ) -> Figure:
         """Append a line to one note before each run; put the note back afterwards."""
         target = _middle_note(vault)
         original = target.read_bytes()
@@ -295,7 +300,7 @@ class Bench:
             target.write_bytes(original + f"\nEdited before run {run}.\n".encode())
 
         try:
-            return self.repeat("check one edit", command, edit)
+            return self.repeat(label, command, edit)
         finally:
             target.write_bytes(original)
             measure(command, self.work, self.env)
@@ -464,6 +469,7 @@ ROWS = (
     ("`check`, one note added", "check note added"),
     ("`build`, cold", "build cold"),
     ("`build`, warm", "build warm"),
+    ("`build`, one note edited", "build one edit"),
     ("obsidiantools (`connect().gather()`)", "obsidiantools"),
 )
 
@@ -529,10 +535,11 @@ def targets(results: Sequence[SizeResult]) -> str:
             within = verdict(peak < 500)
             lines.append(f"- 50k notes, peak memory of `{key}` < 500 MB: {peak:.0f} MB — {within}")
     for result in results:
-        for state in ("cold", "warm"):
-            extra = (
-                result.figures[f"build {state}"].seconds - result.figures[f"check {state}"].seconds
-            )
+        for state in ("cold", "warm", "one edit"):
+            build, check = result.figures.get(f"build {state}"), result.figures[f"check {state}"]
+            if build is None:
+                continue
+            extra = build.seconds - check.seconds
             lines.append(
                 f"- {result.notes:,} notes, `build` {state} ≤ `check` {state} + 2 s:"
                 f" +{extra:.2f} s — {verdict(extra <= 2.0)}"
