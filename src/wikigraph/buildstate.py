@@ -197,10 +197,10 @@ class BuildState:
     # --- the stored state ---
 
     def stored(self) -> dict[str, Any] | None:
-        """The stored state, if there is a sound one."""
+        """The stored state without what only :meth:`update` needs, if it is sound."""
         if not self._read:
             self._read = True
-            self._stored = _read_state(self.path)
+            self._stored = _read_state(self.path, whole=False)
         return self._stored
 
     def _same_page(self, stored: Mapping[str, Any], page: Path) -> bool:
@@ -237,7 +237,6 @@ class BuildState:
             return
         state: dict[str, Any] = {
             "listing": self.listing.digest,
-            "entries": self.listing.encode(),
             "app_config": _app_config(self.listing),
             "racy": tuple(sorted(racy.items())),
             "graph": self.graph_json,
@@ -245,9 +244,9 @@ class BuildState:
             "layout": file_stat(self.cache_dir / LAYOUT_FILE),
             "lines": list(lines),
             "exit": code,
-            "patch": patch,
+            "patch": patch is not None,
         }
-        _write_state(self.path, state)
+        _write_state(self.path, state, (self.listing.encode(), patch))
 
     # --- updating the page in place ---
 
@@ -256,7 +255,10 @@ class BuildState:
         notes changed (see the module's description); None when it must be made in full.
         ``settings`` name the vault; ``shown`` is how the check's findings are shown."""
         stored = self.stored()
-        if stored is None or stored.get("patch") is None or not self._same_page(stored, page):
+        if stored is None or not stored.get("patch") or not self._same_page(stored, page):
+            return None
+        stored = _read_state(self.path, whole=True)  # with the listing and page's map
+        if stored is None or not self._same_page(stored, page):
             return None
         if stored.get("layout") != file_stat(self.cache_dir / LAYOUT_FILE):
             return None
@@ -600,23 +602,36 @@ def _bytes_digest(path: Path) -> bytes | None:
         return None
 
 
-def _read_state(path: Path) -> dict[str, Any] | None:
-    """The state stored at ``path``, if it is whole and of this format."""
+_HEAD = len(MAGIC) + 12
+"""The file starts with the magic, the format, the size and the CRC of the part that a
+build repeating the stored one reads; the rest of the file (with a CRC of its own) holds
+the listing and what updating the page needs."""
+
+
+def _read_state(path: Path, *, whole: bool) -> dict[str, Any] | None:
+    """The state stored at ``path``, if it is sound and of this format; ``whole`` reads
+    also the listing (``entries``) and what updating the page needs (``patch``)."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            start = handle.read(_HEAD)
+            if len(start) < _HEAD or not start.startswith(MAGIC):
+                return None
+            version, size, crc = (
+                int.from_bytes(start[at : at + 4], "little") for at in range(len(MAGIC), _HEAD, 4)
+            )
+            head = handle.read(size)
+            rest = handle.read() if whole else b""
     except OSError:
         return None
-    head = len(MAGIC) + 8
-    if len(data) < head or not data.startswith(MAGIC):
-        return None
-    version = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 4], "little")
-    crc = int.from_bytes(data[len(MAGIC) + 4 : head], "little")
-    body = memoryview(data)[head:]
-    if version != STATE_FORMAT or zlib.crc32(body) != crc:
+    if version != STATE_FORMAT or len(head) != size or zlib.crc32(head) != crc:
         return None
     try:
-        state = marshal.loads(body)
-    except (EOFError, ValueError, TypeError):
+        state = marshal.loads(head)
+        if whole:
+            if len(rest) < 4 or zlib.crc32(rest[4:]) != int.from_bytes(rest[:4], "little"):
+                return None
+            state["entries"], state["patch"] = marshal.loads(rest[4:])
+    except (EOFError, ValueError, TypeError, KeyError):
         return None
     if not isinstance(state, dict):
         return None
@@ -628,16 +643,25 @@ def _read_state(path: Path) -> dict[str, Any] | None:
     return state
 
 
-def _write_state(path: Path, state: Mapping[str, Any]) -> None:
+def _write_state(path: Path, head: Mapping[str, Any], rest: tuple[bytes, Any]) -> None:
     """Write the state atomically, and remove the states of other settings and options
     that no build wrote for :data:`STALE_DAYS`; give up silently when the folder cannot
     be written (the state is only a cache)."""
-    from wikigraph.files import write_atomic
+    from wikigraph.files import write_atomic_pieces
 
-    body = marshal.dumps(dict(state))
-    head = MAGIC + STATE_FORMAT.to_bytes(4, "little") + zlib.crc32(body).to_bytes(4, "little")
+    first = marshal.dumps(dict(head))
+    second = marshal.dumps(rest)
+    pieces = (
+        MAGIC,
+        STATE_FORMAT.to_bytes(4, "little"),
+        len(first).to_bytes(4, "little"),
+        zlib.crc32(first).to_bytes(4, "little"),
+        first,
+        zlib.crc32(second).to_bytes(4, "little"),
+        second,
+    )
     with contextlib.suppress(OSError):
-        write_atomic(path, head + body)
+        write_atomic_pieces(path, pieces, durable=False)
         limit = time.time() - STALE_DAYS * 86400
         for other in path.parent.glob("build-*.state"):
             if other != path and other.stat().st_mtime < limit:
