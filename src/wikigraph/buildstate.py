@@ -136,8 +136,9 @@ class Updated:
     notices: tuple[str, ...]
     patch: dict[str, Any] = field(repr=False)
     """What the next build needs to update the page again."""
-    racy: dict[str, bytes | None] = field(repr=False)
-    """The digest of every note the listing cannot vouch for (see :func:`racy_notes`)."""
+    racy: tuple[tuple[str, bytes | None], ...] = field(repr=False)
+    """The notes the listing cannot vouch for, with their digests (see
+    :func:`wikigraph.checkstate.racy_notes`)."""
 
 
 class _FullBuild(Exception):
@@ -219,26 +220,32 @@ class BuildState:
             return None
         if not self._same_page(stored, page):
             return None
+        from wikigraph.checkstate import same_bytes
+
         for path, digest in stored["racy"]:
-            if _bytes_digest(self.root / path) != digest:
+            if not same_bytes(self.root, path, digest):
                 return None
         return list(stored["lines"]), stored["exit"]
 
     def store(self, page: Path, lines: Sequence[str], code: int, built: Written | Updated) -> None:
         """Remember this build: what it printed (``lines``) and returned, and what the
         next build needs to update the page. Nothing is stored when a note that the
-        listing cannot vouch for (see :func:`racy_notes`) has no known digest."""
+        listing cannot vouch for (see :func:`wikigraph.checkstate.racy_notes`) has no known
+        digest."""
+        from wikigraph.checkstate import racy_notes
+
         if isinstance(built, Written):
-            racy = racy_notes(self.listing, built.note_digests)
+            digests = built.note_digests
+            racy = racy_notes(self.listing, lambda path: digests.get(path, (None, b""))[0])
             patch = _patch_part(built) if built.patchable else None
         else:
             racy, patch = built.racy, built.patch
-        if not self.listing.safe or any(digest is None for digest in racy.values()):
+        if not self.listing.safe or any(digest is None for _, digest in racy):
             return
         state: dict[str, Any] = {
             "listing": self.listing.digest,
             "app_config": _app_config(self.listing),
-            "racy": tuple(sorted(racy.items())),
+            "racy": racy,
             "graph": self.graph_json,
             "page": file_stat(page),
             "layout": file_stat(self.cache_dir / LAYOUT_FILE),
@@ -270,22 +277,6 @@ class BuildState:
             return None  # a state that does not hold what it should: build in full
 
 
-def racy_notes(
-    listing: Listing, digest_of: Mapping[str, tuple[bytes | None, bytes]] | Mapping[str, bytes]
-) -> dict[str, bytes | None]:
-    """The notes changed too close to ``listing`` for their stat to tell a later change,
-    with the digest of their bytes (from ``digest_of``, by path; None if unknown)."""
-    from wikigraph.checkstate import RACY_NS
-
-    since = listing.started_ns - RACY_NS
-    found: dict[str, bytes | None] = {}
-    for path, index in listing.notes().items():
-        if listing.stats[4 * index + 3] >= since:
-            known = digest_of.get(path)
-            found[path] = known[0] if isinstance(known, tuple) else known
-    return found
-
-
 class _Update:
     """One update of a page in place."""
 
@@ -306,7 +297,7 @@ class _Update:
         self.listing = state.listing
 
     def run(self) -> Updated | None:
-        from wikigraph.checkstate import Listing, changed_notes
+        from wikigraph.checkstate import Listing, changed_notes, racy_notes
         from wikigraph.resolve import index_part
 
         listing = self.listing
@@ -362,7 +353,7 @@ class _Update:
             drawn=patch["drawn"],
             notices=tuple(patch["notices"]),
             patch=patch,
-            racy=racy_notes(listing, digests),
+            racy=racy_notes(listing, digests.get),
         )
 
     def _clean_ids(self) -> list[str]:
@@ -591,15 +582,6 @@ def _patch_part(written: Written) -> dict[str, Any] | None:
 def _app_config(listing: Listing) -> bytes | None:
     config = listing.app_config
     return None if config is None else hashlib.blake2b(config, digest_size=16).digest()
-
-
-def _bytes_digest(path: Path) -> bytes | None:
-    from wikigraph.checkstate import content_digest
-
-    try:
-        return content_digest(path.read_bytes())
-    except OSError:
-        return None
 
 
 _HEAD = len(MAGIC) + 12

@@ -1063,8 +1063,12 @@ def render(result: CheckResult, shown: Shown, how: str) -> Report:
     return report
 
 
-def _racy(listing: Listing, digest_of: Callable[[str], bytes | None]) -> tuple[Any, ...]:
-    """The notes whose stat the next check cannot trust, with their content digests."""
+def racy_notes(
+    listing: Listing, digest_of: Callable[[str], bytes | None]
+) -> tuple[tuple[str, bytes | None], ...]:
+    """The notes whose stat the next run cannot trust (changed less than :data:`RACY_NS`
+    before ``listing``), with the digests of their bytes (``digest_of`` a path; None when
+    it is not known)."""
     since = listing.started_ns - RACY_NS
     stats, kinds, paths = listing.stats, listing.kinds, listing.paths
     found = []
@@ -1076,7 +1080,8 @@ def _racy(listing: Listing, digest_of: Callable[[str], bytes | None]) -> tuple[A
     return tuple(found)
 
 
-def _same_bytes(root: Path, path: str, digest: bytes | None) -> bool:
+def same_bytes(root: Path, path: str, digest: bytes | None) -> bool:
+    """Whether the file at ``path`` in ``root`` holds the bytes of ``digest``."""
     if digest is None:
         return False
     try:
@@ -1095,7 +1100,7 @@ def _unchanged(stored: StateFile, listing: Listing, shown: Shown, root: Path) ->
     if not isinstance(racy, tuple):
         return None
     for path, digest in racy:
-        if not _same_bytes(root, path, digest):
+        if not same_bytes(root, path, digest):
             return None
     summary, exit_code = header.get("summary"), header.get("exit")
     if not isinstance(summary, str) or not isinstance(exit_code, int):
@@ -1308,7 +1313,7 @@ def _store_full(
     header = {
         "key": place.key,
         "listing": listing.digest,
-        "racy": _racy(listing, lambda p: vault.note_digests[p][0]),
+        "racy": racy_notes(listing, lambda p: vault.note_digests[p][0]),
         "safe": listing.safe and not any(p != APP_CONFIG for p in vault.scan_problems),
         "app_config": _app_config_digest(listing),
         "summary": report.summary,
@@ -1710,7 +1715,7 @@ class _Changed(_StoredVault):
         header = {
             **state.header,
             "listing": self.listing.digest,
-            "racy": _racy(self.listing, digest_of),
+            "racy": racy_notes(self.listing, digest_of),
             "summary": report.summary,
             "exit": report.exit_code,
             "renders": state.header["renders"] if stored is None else {},
