@@ -337,14 +337,22 @@ class _Update:
         for i in old_digests.keys() | problem_digests.keys():
             if old_digests.get(i) != problem_digests.get(i) and i not in renew:
                 return None  # a note that did not change has other findings
-        links = self._same_graph(drawn) if drawn else {}
-        if links is None:
+        cache = self._parse_cache() if parsed else None
+        if parsed and cache is None:
             return None
-        self._write(drawn, links, problems, report.summary, number)
+        try:
+            links = self._same_graph(drawn, cache) if cache is not None and drawn else {}
+            if links is None:
+                return None
+            self._write(drawn, links, problems, report.summary, number)
+            if cache is not None:
+                self._store_notes(parsed, digests, cache)
+        finally:
+            if cache is not None:
+                cache.close()
         note_digests = dict(known)
         for path, digest in digests.items():
             note_digests[path] = (digest, known[path][1])
-        self._store_notes(parsed, digests)
         patch = {**self.patch, "notes": note_digests, "problems": problem_digests}
         return Updated(
             result=result,
@@ -371,9 +379,7 @@ class _Update:
         for path in sorted(sizes):
             before = known.get(path)
             tasks.append(Task(path, sizes[path], before[0] if before is not None else None))
-        options = Options(
-            os.fspath(self.state.root), self.settings.max_note_size, self.settings.links_in_comments
-        )
+        options = Options.of(self.state.root, self.settings)
         digests: dict[str, bytes] = {}
         parsed: dict[str, Note] = {}
         for path, digest, note, _, _ in read_notes(tasks, options, jobs=1):
@@ -384,10 +390,12 @@ class _Update:
                 parsed[path] = note
         return digests, dict(sorted(parsed.items()))
 
-    def _same_graph(self, drawn: Mapping[str, Note]) -> dict[str, tuple[ResolvedLink, ...]] | None:
+    def _same_graph(
+        self, drawn: Mapping[str, Note], cache: ParseCache
+    ) -> dict[str, tuple[ResolvedLink, ...]] | None:
         """The resolved links of each changed note that is drawn, when every one of them
         leaves the graph as it was; None otherwise. The note as the stored build saw it
-        comes from the parse cache."""
+        comes from the parse ``cache``."""
         from wikigraph.checkstate import stored_index
         from wikigraph.graph import link_contributions
         from wikigraph.resolve import ResolveOptions, resolve_links
@@ -395,26 +403,18 @@ class _Update:
         index = stored_index(self.settings, self.state.root, self.listing)
         if index is None:
             return None
-        cache = self._parse_cache()
-        if cache is None:
-            return None
         options = ResolveOptions(alias_links=self.settings.alias_links)
         known: Mapping[str, tuple[bytes | None, bytes]] = self.patch["notes"]
         found: dict[str, tuple[ResolvedLink, ...]] = {}
-        try:
-            for path, note in drawn.items():
-                entry = cache.entry(path)
-                if entry is None or entry.digest != known[path][0]:
-                    return None
-                before = resolve_links([entry.note], index, options)
-                now = resolve_links([note], index, options)
-                if entry.note.tags != note.tags or link_contributions(before) != link_contributions(
-                    now
-                ):
-                    return None
-                found[path] = now
-        finally:
-            cache.close()
+        for path, note in drawn.items():
+            entry = cache.entry(path)
+            if entry is None or entry.digest != known[path][0] or entry.note.tags != note.tags:
+                return None
+            before = resolve_links([entry.note], index, options)
+            now = resolve_links([note], index, options)
+            if link_contributions(before) != link_contributions(now):
+                return None
+            found[path] = now
         return found
 
     def _write(
@@ -506,27 +506,22 @@ class _Update:
         )
         return ParseCache.open(self.state.cache_dir, key)
 
-    def _store_notes(self, parsed: Mapping[str, Note], digests: Mapping[str, bytes]) -> None:
-        """Store the parsed notes in the parse cache, as loading the vault would have."""
+    def _store_notes(
+        self, parsed: Mapping[str, Note], digests: Mapping[str, bytes], cache: ParseCache
+    ) -> None:
+        """Store the parsed notes in the parse ``cache``, as loading the vault would have."""
         from wikigraph.cache import Update
         from wikigraph.resolve import index_part
 
-        if not parsed:
-            return
-        cache = self._parse_cache()
-        if cache is None:
-            return
         notes = self.listing.notes()
         updates = []
         for path, note in parsed.items():
             stats = self.listing.note_stat(notes[path])
-            if stats is None:
-                continue
-            updates.append(Update(path, stats, digests[path], note, index_part(note), None, None))
-        try:
-            cache.write(updates, (), self.listing.started_ns)
-        finally:
-            cache.close()
+            if stats is not None:
+                updates.append(
+                    Update(path, stats, digests[path], note, index_part(note), None, None)
+                )
+        cache.write(updates, (), self.listing.started_ns)
 
 
 def _replaced(

@@ -367,6 +367,13 @@ CREATE TABLE IF NOT EXISTS notes (
 """
 
 
+_SELECT = (
+    "SELECT path, size, mtime_ns, inode, ctime_ns, digest, note, index_part,"
+    " resolved_under, resolved, previews, crc, resolved_crc FROM notes"
+)
+"""Every column of a row, in the order :func:`_entry` reads them."""
+
+
 class ParseCache:
     """The parse cache of one vault; open it with :meth:`open`, close it with :meth:`close`."""
 
@@ -414,12 +421,8 @@ class ParseCache:
         when it parsed the note again."""
         if self.connection is None:
             return
-        query = (
-            "SELECT path, size, mtime_ns, inode, ctime_ns, digest, note, index_part,"
-            " resolved_under, resolved, previews, crc, resolved_crc FROM notes"
-        )
         try:
-            for row in self.connection.execute(query):
+            for row in self.connection.execute(_SELECT):
                 entry = _entry(row, previews)
                 if entry is not None:
                     yield row[0], entry
@@ -430,12 +433,8 @@ class ParseCache:
         """The stored note at ``path``, if there is one that passes its check."""
         if self.connection is None:
             return None
-        query = (
-            "SELECT path, size, mtime_ns, inode, ctime_ns, digest, note, index_part,"
-            " resolved_under, resolved, previews, crc, resolved_crc FROM notes WHERE path = ?"
-        )
         try:
-            row = self.connection.execute(query, (path,)).fetchone()
+            row = self.connection.execute(_SELECT + " WHERE path = ?", (path,)).fetchone()
         except sqlite3.DatabaseError:
             self._damaged()
             return None
