@@ -1489,9 +1489,7 @@ class _Changed(_StoredVault):
         changed = sorted(sizes)
         records = {path: _NoteRecord.decode(blobs.get(path)) for path in changed}
         tasks = [Task(path, sizes[path], records[path].digest) for path in changed]
-        options = Options(
-            os.fspath(self.root), self.settings.max_note_size, self.settings.links_in_comments
-        )
+        options = Options.of(self.root, self.settings)
         parsed: dict[str, Note] = {}
         for path, digest, note, _, _ in read_notes(tasks, options, jobs=1):
             records[path].digest = digest

@@ -31,6 +31,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     import multiprocessing.context
 
+    from wikigraph.config import Settings
+
 PARALLEL_MIN_BYTES = 1_500_000
 """Below this much text to parse, one process is faster than starting workers."""
 BATCH_BYTES = 400_000
@@ -56,6 +58,11 @@ class Options:
     root: str
     max_size: int
     links_in_comments: bool
+
+    @classmethod
+    def of(cls, root: Path, settings: Settings) -> Options:
+        """The options that ``settings`` give for the vault at ``root``."""
+        return cls(os.fspath(root), settings.max_note_size, settings.links_in_comments)
 
 
 Result = tuple[str, bytes | None, Note | None, bytes | None, tuple[bytes, bytes] | None]

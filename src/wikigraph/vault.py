@@ -251,7 +251,7 @@ def _read(
 
         if progress is not None:
             progress("parse", 0, total)
-        options = Options(os.fspath(root), settings.max_note_size, settings.links_in_comments)
+        options = Options.of(root, settings)
         by_path = {file.path: file for file in files}
         counts["read"] = total
         counts["workers"] = worker_count(tasks, jobs) if total > 1 else 1
