@@ -430,7 +430,7 @@ class _Update:
         import numpy as np
 
         from wikigraph.graph import NOTE
-        from wikigraph.preview import render_previews, shorten
+        from wikigraph.preview import preview_source, render_previews
         from wikigraph.render import (
             block_json,
             clean_text,
@@ -438,7 +438,7 @@ class _Update:
             panel_entry,
             panel_json,
             preview_json,
-            preview_refs_of,
+            preview_parts,
             problem_rows,
         )
 
@@ -448,26 +448,17 @@ class _Update:
         start, end = patch["config"]
         config = {**patch["config_value"], "summary": clean_text(summary) if summary else None}
         replacements = [(start, end, block_json(config).encode("utf-8"))]
-        with_excerpt = {path: note for path, note in drawn.items() if note.excerpt}
-        rendered = dict(
-            zip(
-                with_excerpt,
-                render_previews([shorten(note.excerpt) for note in with_excerpt.values()]),
-                strict=True,
-            )
-        )
+        sources = {path: preview_source(note) for path, note in drawn.items()}
+        texts = {path: text for path, text in sources.items() if text is not None}
+        rendered = dict(zip(texts, render_previews(list(texts.values())), strict=True))
         for path, note in drawn.items():
             i = number[path]
             comma = "," if i else ""
             entry = panel_entry(path, NOTE, note, patch["open"])
-            preview = rendered.get(path)
-            tree = None
-            if preview is not None and preview.tree != "[]":
-                tree = preview.tree
-                targets = link_targets_of(links[path], {path}) if preview.refs else {}
-                refs = preview_refs_of(preview.refs, targets.get(path, {}), number)
-                if refs:
-                    entry["refs"] = refs
+            targets = link_targets_of(links[path], {path}).get(path, {})
+            tree, refs = preview_parts(rendered.get(path), targets, number)
+            if refs:
+                entry["refs"] = refs
             found = problems.get(i)
             if found:
                 entry["problems"] = problem_rows(found)

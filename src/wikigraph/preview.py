@@ -293,6 +293,12 @@ class PreviewPlan:
     """How many previews the cache held."""
 
 
+def preview_source(note: Note) -> str | None:
+    """The Markdown a note's preview is rendered from: its excerpt, shortened; None when
+    it has none."""
+    return shorten(note.excerpt) if note.excerpt else None
+
+
 def plan_previews(notes: Iterable[Note], cache_dir: Path | None = None) -> PreviewPlan:
     """Look up the preview of every note with an excerpt in the cache in ``cache_dir``."""
     cached = _read_cache(cache_dir)
@@ -300,9 +306,9 @@ def plan_previews(notes: Iterable[Note], cache_dir: Path | None = None) -> Previ
     found: dict[str, PreviewText] = {}
     missing: dict[str, str] = {}
     for note in notes:
-        if not note.excerpt:
+        text = preview_source(note)
+        if text is None:
             continue
-        text = shorten(note.excerpt)
         key = _excerpt_key(text)
         keys[note.path] = key
         if key in found or key in missing:

@@ -678,10 +678,10 @@ def add_previews(
     copied = False
     for i, node in enumerate(view.ids):
         preview = previews.get(node) if kinds[i] == note else None
-        if preview is None or preview.tree == "[]":
+        tree, refs = preview_parts(preview, link_targets.get(node, {}), number)
+        if tree is None:
             continue
-        trees[i] = preview.tree
-        refs = preview_refs_of(preview.refs, link_targets.get(node, {}), number)
+        trees[i] = tree
         if refs:
             if not copied:
                 panels, copied = list(panels), True
@@ -888,6 +888,16 @@ def link_targets_of(links: Iterable[ResolvedLink], sources: Set[str]) -> dict[st
         if key not in own:
             own[key] = resolved.target if resolved.target is not None else unresolved_node(resolved)
     return targets
+
+
+def preview_parts(
+    preview: PreviewText | None, targets: Mapping[str, str], number: Mapping[str, int]
+) -> tuple[str | None, dict[str, int]]:
+    """A note's preview tree as the page holds it (None for no preview, or an empty one)
+    and the graph node each of its links leads to (see :func:`preview_refs_of`)."""
+    if preview is None or preview.tree == "[]":
+        return None, {}
+    return preview.tree, preview_refs_of(preview.refs, targets, number)
 
 
 def preview_refs_of(
