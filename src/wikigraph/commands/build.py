@@ -59,9 +59,6 @@ exit codes:
 """
 DEFAULT_OUTPUT = Path("output")
 PAGE_NAME = "graph.html"
-STATE_VERSION = 1
-STALE_DAYS = 30
-"""Build states of other settings that no build wrote for this long are removed."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
