@@ -21,7 +21,10 @@ each check the state is stored in the vault's cache folder (beside the parse cac
    rebuilt from the stored surfaces) and checked; a finding the note already had is reused,
    a new one that needs a "did you mean" builds the suggestions from the stored surfaces.
    The graph checks (``orphan-note``, ``unused-attachment``) are updated from stored
-   counts of incoming links.
+   counts of incoming links. Any number of notes may have a new stat with the same bytes,
+   as every note has after a fresh checkout with the cache folder kept: they are read (on
+   all cores when there are many) and their findings kept; only the few whose bytes
+   differ (at most :data:`MAX_CHANGED_NOTES`) are parsed and checked again.
 3. **Checks the whole vault** otherwise (with the parse cache), and stores a new state.
 
 Every path gives the same report, byte for byte (``tests/test_differential.py``). The state
@@ -65,7 +68,8 @@ RACY_NS = 2_000_000_000
 """A note whose ctime is this close to the listing of a stored check is read again by the
 next check (as :data:`wikigraph.cache.RACY_NS`)."""
 MAX_CHANGED_NOTES = 64
-"""With more changed notes than this, the whole vault is checked (with the parse cache)."""
+"""With more notes whose bytes changed than this, the whole vault is checked (with the
+parse cache). Any number of notes may have only a new stat (as after a fresh checkout)."""
 MAX_RENDERS = 4
 """Renderings kept per state, one per way of showing the report (format, colour, paths)."""
 STALE_DAYS = 30
@@ -1345,8 +1349,6 @@ def _changed(
         if path not in notes:
             return None
         changed.add(path)
-    if len(changed) > MAX_CHANGED_NOTES:
-        return None
     sizes = {path: listing.stats[4 * notes[path]] for path in changed}
     return _Changed(stored, listing, settings, shown, root).run(sizes)
 
@@ -1481,7 +1483,12 @@ class _Changed(_StoredVault):
 
     def run(self, sizes: Mapping[str, int]) -> Report | None:
         """Read the changed notes (given with their sizes), parse those whose bytes differ
-        and check those again; None when one of them changed its surface."""
+        and check those again; None when one of them changed its surface, or more than
+        :data:`MAX_CHANGED_NOTES` of them changed their bytes.
+
+        A note with the same bytes as before (only its stat changed, as for every note
+        after a fresh checkout) keeps its record: only its new stat is stored. Many notes
+        are read on all cores, and parsed only where their bytes differ."""
         from wikigraph.parallel import Options, Task, read_notes
         from wikigraph.resolve import index_part
 
@@ -1490,16 +1497,15 @@ class _Changed(_StoredVault):
         records = {path: _NoteRecord.decode(blobs.get(path)) for path in changed}
         tasks = [Task(path, sizes[path], records[path].digest) for path in changed]
         options = Options.of(self.root, self.settings)
+        jobs = 1 if len(tasks) <= MAX_CHANGED_NOTES else None
         parsed: dict[str, Note] = {}
-        for path, digest, note, _, _ in read_notes(tasks, options, jobs=1):
+        for path, digest, note, _, _ in read_notes(tasks, options, jobs=jobs):
+            if note is None:
+                continue  # the same bytes as before: its record holds
+            if len(parsed) == MAX_CHANGED_NOTES or index_part(note) != records[path].surface:
+                return None  # too many to check one by one, or other notes may resolve otherwise
             records[path].digest = digest
-            if note is not None:
-                if index_part(note) != records[path].surface:
-                    return None  # its surface changed: other notes may resolve otherwise
-                parsed[path] = note
-        for path in changed:
-            if path not in parsed:  # the same bytes as before: only the stat changed
-                blobs[path] = records[path].encode()
+            parsed[path] = note
         if not parsed:
             return self._same_notes(blobs)
         return self._recheck(blobs, records, dict(sorted(parsed.items())))
