@@ -12,6 +12,7 @@ state, a note the parse cache no longer holds.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -135,6 +136,45 @@ def test_build_update__every_step_gives_the_page_a_full_build_gives(builds: Buil
         assert said.startswith(route), (name, said)
         assert builds.page.read_bytes() == builds.reference(), name
     assert "is up to date" in builds.build()
+
+
+def _check_out_again(root: Path) -> None:
+    """Write every file anew, as a fresh checkout does: the same bytes, new stats."""
+    earlier = root.with_name(root.name + "-earlier")
+    root.rename(earlier)
+    shutil.copytree(earlier, root)
+    shutil.rmtree(earlier)
+    for note in root.rglob("*.md"):
+        stat = note.stat()
+        os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 7_000_000_000))
+
+
+@pytest.mark.parametrize("workers", [False, True])
+def test_build_update__after_a_fresh_checkout_only_the_edited_note_is_made_again(
+    builds: Builds, monkeypatch: pytest.MonkeyPatch, workers: bool
+) -> None:
+    if workers:  # read on all cores however small the vault
+        monkeypatch.setattr("wikigraph.parallel.PARALLEL_MIN_BYTES", 2)
+    builds.build()
+    assert len(list(builds.root.rglob("*.md"))) > buildstate.MAX_CHANGED_NOTES
+    _check_out_again(builds.root)
+    said = builds.build()
+    assert said.startswith("Updated") and "(0 notes made again)" in said, said
+    _check_out_again(builds.root)
+    _append(builds.notes()[0], "\nEdited on a branch.\n")
+    said = builds.build()
+    assert said.startswith("Updated") and "(1 note made again)" in said, said
+    assert builds.page.read_bytes() == builds.reference()
+    assert "is up to date" in builds.build()
+
+
+def test_build_update__more_notes_edited_than_the_limit_builds_in_full(builds: Builds) -> None:
+    builds.build()
+    notes = sorted(builds.root.rglob("*.md"))[: buildstate.MAX_CHANGED_NOTES + 1]
+    for note in notes:
+        _append(note, "\nEdited with many others.\n")
+    assert builds.build().startswith("Wrote")
+    assert builds.page.read_bytes() == builds.reference()
 
 
 def test_build_update__a_note_changed_back_is_updated_again(builds: Builds) -> None:

@@ -17,7 +17,9 @@ one file per set of settings and options. The next build:
    (:func:`wikigraph.checkstate.stored_index`); the check runs as it does after an edit;
    then only their panel entries and previews, and the check's summary, are made again
    and put in place of the old ones, found by the offsets the last build recorded
-   (:class:`wikigraph.render.PageMap`). The rest of the page is copied as it is.
+   (:class:`wikigraph.render.PageMap`). The rest of the page is copied as it is. Any
+   number of notes may have a new stat with the same bytes, as after a fresh checkout:
+   they are read (on all cores when there are many) and found unchanged.
 3. **Builds the page in full** otherwise, and stores a new state.
 
 Every way gives the same page, byte for byte (``tests/test_build_update.py``). Notes that
@@ -55,7 +57,8 @@ MAGIC = b"wikigraph-build\x00"
 STALE_DAYS = 30
 """Build states of other settings that no build wrote for this long are removed."""
 MAX_CHANGED_NOTES = 64
-"""With more changed notes than this, the page is made in full."""
+"""With more notes whose bytes changed than this, the page is made in full. Any number of
+notes may have only a new stat (as after a fresh checkout)."""
 LAYOUT_FILE = "layout.json"
 """The layout cache (:data:`wikigraph.layout.CACHE_FILE`): a page is updated in place only
 while it holds what it held when the page was written."""
@@ -311,8 +314,6 @@ class _Update:
             if path not in notes:
                 return None
             changed.add(path)
-        if len(changed) > MAX_CHANGED_NOTES:
-            return None
         known: Mapping[str, tuple[bytes | None, bytes]] = self.patch["notes"]
         digests, parsed = self._read({path: listing.stats[4 * notes[path]] for path in changed})
         for path, note in parsed.items():
@@ -370,8 +371,9 @@ class _Update:
         return [clean_text(node) for node in self.patch["ids"]]
 
     def _read(self, sizes: Mapping[str, int]) -> tuple[dict[str, bytes], dict[str, Note]]:
-        """Read the changed notes; the digest of each one's bytes, and the notes whose bytes
-        are not the ones the stored build saw, parsed."""
+        """Read the changed notes (on all cores when there are many); the digest of each
+        one's bytes, and the notes whose bytes are not the ones the stored build saw,
+        parsed. Raises :class:`_FullBuild` when more than :data:`MAX_CHANGED_NOTES` are."""
         from wikigraph.parallel import Options, Task, read_notes
 
         known: Mapping[str, tuple[bytes | None, bytes]] = self.patch["notes"]
@@ -382,11 +384,14 @@ class _Update:
         options = Options.of(self.state.root, self.settings)
         digests: dict[str, bytes] = {}
         parsed: dict[str, Note] = {}
-        for path, digest, note, _, _ in read_notes(tasks, options, jobs=1):
+        jobs = 1 if len(tasks) <= MAX_CHANGED_NOTES else None
+        for path, digest, note, _, _ in read_notes(tasks, options, jobs=jobs):
             if digest is None:
                 raise _FullBuild  # unreadable, or too large: the full build says why
             digests[path] = digest
             if note is not None:
+                if len(parsed) == MAX_CHANGED_NOTES:
+                    raise _FullBuild  # too many to make again one by one
                 parsed[path] = note
         return digests, dict(sorted(parsed.items()))
 
