@@ -12,8 +12,9 @@ measures, each as the median of several runs of a fresh process, wall-clock time
 - ``wikigraph check`` cold (empty cache), warm (nothing changed), after one edited note,
   the same edit seen by a running ``wikigraph check --watch`` (from writing the note to the
   new report's summary line; its memory is sampled after each report),
-  after every note got a new modification time (a fresh checkout, cache kept) and after
-  one note was added;
+  after every note got a new modification time (a fresh checkout, cache kept), after that
+  with one note edited too (a pipeline on a branch, with the cache of the main branch), and
+  after one note was added;
 - ``wikigraph build`` cold, warm and after one edited note;
 - the peak memory of the whole process tree (worker processes included) of cold runs,
   as the sum of proportional set sizes sampled every 20 ms (at least the largest RSS);
@@ -269,6 +270,7 @@ class Bench:
         figures["check one edit"] = self._one_edit(vault, warmed)
         figures["watch one edit"] = self._watch_edit(vault, warmed)
         figures["check checkout"] = self._checkout(vault, warmed)
+        figures["check checkout edit"] = self._checkout(vault, warmed, edited=True)
         figures["check note added"] = self._note_added(vault, warmed)
         build = [*self.wikigraph, "build", str(vault), "-q", "-o", str(output)]
         figures["build cold"] = self.repeat(
@@ -353,18 +355,25 @@ class Bench:
         _log(f"  check --watch one edit: {figure.seconds:.3f} s (memory {peak:.0f} MB)")
         return figure
 
-    def _checkout(self, vault: Path, command: Sequence[str]) -> Figure:
+    def _checkout(self, vault: Path, command: Sequence[str], *, edited: bool = False) -> Figure:
         """Give every note a new modification time before each run, as a fresh checkout
-        does (the cache then holds every note's bytes, but not its stat)."""
+        does (the cache then holds every note's bytes, but not its stat); with ``edited``,
+        also append a line to one note, as on a branch (put back afterwards)."""
+        target = _middle_note(vault)
+        original = target.read_bytes()
 
         def touch(run: int) -> None:
+            if edited:
+                target.write_bytes(original + f"\nEdited on a branch, {run}.\n".encode())
             moment = time.time_ns() - (run + 1) * 10_000_000_000
             for note in vault.rglob("*.md"):
                 os.utime(note, ns=(moment, moment))
 
+        label = "check fresh checkout, one edit" if edited else "check fresh checkout"
         try:
-            return self.repeat("check fresh checkout", command, touch)
+            return self.repeat(label, command, touch)
         finally:
+            target.write_bytes(original)
             time.sleep(2.5)  # let the new ctimes age past the cache's "racy" window
             measure(command, self.work, self.env)
 
@@ -466,6 +475,7 @@ ROWS = (
     ("`check`, one note edited", "check one edit"),
     ("`check --watch`, one note edited (edit to report)", "watch one edit"),
     ("`check`, fresh checkout (cache kept)", "check checkout"),
+    ("`check`, fresh checkout, one note edited", "check checkout edit"),
     ("`check`, one note added", "check note added"),
     ("`build`, cold", "build cold"),
     ("`build`, warm", "build warm"),
