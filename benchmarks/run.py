@@ -373,7 +373,8 @@ class Bench:
         try:
             return self.repeat(label, command, touch)
         finally:
-            target.write_bytes(original)
+            if edited:
+                target.write_bytes(original)
             time.sleep(2.5)  # let the new ctimes age past the cache's "racy" window
             measure(command, self.work, self.env)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -29,6 +31,18 @@ def benchmark_script(name: str) -> ModuleType:
     sys.modules[module_name] = module  # its dataclasses look themselves up there
     spec.loader.exec_module(module)
     return module
+
+
+def check_out_again(root: Path) -> None:
+    """Write every file of the vault at ``root`` anew, as a fresh checkout does: the same
+    bytes, with new inodes, ctimes and modification times."""
+    earlier = root.with_name(root.name + "-earlier")
+    root.rename(earlier)
+    shutil.copytree(earlier, root, symlinks=True)
+    shutil.rmtree(earlier)
+    for note in root.rglob("*.md"):
+        stat = note.stat()
+        os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 7_000_000_000))
 
 
 @pytest.fixture(scope="session")

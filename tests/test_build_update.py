@@ -12,7 +12,6 @@ state, a note the parse cache no longer holds.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from types import ModuleType
 
 import pytest
 
+from conftest import check_out_again
 from wikigraph import buildstate, cache, checkstate
 from wikigraph.cli import main
 
@@ -138,17 +138,6 @@ def test_build_update__every_step_gives_the_page_a_full_build_gives(builds: Buil
     assert "is up to date" in builds.build()
 
 
-def _check_out_again(root: Path) -> None:
-    """Write every file anew, as a fresh checkout does: the same bytes, new stats."""
-    earlier = root.with_name(root.name + "-earlier")
-    root.rename(earlier)
-    shutil.copytree(earlier, root)
-    shutil.rmtree(earlier)
-    for note in root.rglob("*.md"):
-        stat = note.stat()
-        os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 7_000_000_000))
-
-
 @pytest.mark.parametrize("workers", [False, True])
 def test_build_update__after_a_fresh_checkout_only_the_edited_note_is_made_again(
     builds: Builds, monkeypatch: pytest.MonkeyPatch, workers: bool
@@ -157,10 +146,10 @@ def test_build_update__after_a_fresh_checkout_only_the_edited_note_is_made_again
         monkeypatch.setattr("wikigraph.parallel.PARALLEL_MIN_BYTES", 2)
     builds.build()
     assert len(list(builds.root.rglob("*.md"))) > buildstate.MAX_CHANGED_NOTES
-    _check_out_again(builds.root)
+    check_out_again(builds.root)
     said = builds.build()
     assert said.startswith("Updated") and "(0 notes made again)" in said, said
-    _check_out_again(builds.root)
+    check_out_again(builds.root)
     _append(builds.notes()[0], "\nEdited on a branch.\n")
     said = builds.build()
     assert said.startswith("Updated") and "(1 note made again)" in said, said

@@ -27,6 +27,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import check_out_again
 from wikigraph import cache, checkstate
 from wikigraph.cli import main
 from wikigraph.config import Settings
@@ -565,18 +566,6 @@ def test_check_state__many_changed_notes_check_everything(runs: CheckRuns) -> No
     assert runs.same_as_plain() == "full"
 
 
-def _check_out_again(root: Path) -> None:
-    """Write every file of the vault anew, as a fresh checkout does: the same bytes, with
-    new inodes, ctimes and modification times."""
-    earlier = root.with_name(root.name + "-earlier")
-    root.rename(earlier)
-    shutil.copytree(earlier, root, symlinks=True)
-    shutil.rmtree(earlier)
-    for note in _notes(root):
-        stat = note.stat()
-        os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 7_000_000_000))
-
-
 @pytest.mark.parametrize("workers", [False, True])
 def test_check_state__fresh_checkout_reads_every_note_and_checks_none(
     runs: CheckRuns, monkeypatch: pytest.MonkeyPatch, workers: bool
@@ -585,7 +574,7 @@ def test_check_state__fresh_checkout_reads_every_note_and_checks_none(
         monkeypatch.setattr("wikigraph.parallel.PARALLEL_MIN_BYTES", 2)
     notes = len(_notes(runs.root))
     assert notes > checkstate.MAX_CHANGED_NOTES
-    _check_out_again(runs.root)
+    check_out_again(runs.root)
     assert runs.same_as_plain(first="json") == "notes:0"
 
 
@@ -598,7 +587,7 @@ def test_check_state__fresh_checkout_with_edits_checks_only_those(
     if workers:
         monkeypatch.setattr("wikigraph.parallel.PARALLEL_MIN_BYTES", 2)
     notes = _notes(runs.root)
-    _check_out_again(runs.root)
+    check_out_again(runs.root)
     _edit(notes[3], f"\nA new link: [[{notes[9].stem}]], and one to [[Nowhere at all]].\n")
     _edit(notes[40], "\nA plain new paragraph.\n")
     assert runs.same_as_plain(first="sarif") == "notes:2"
@@ -608,7 +597,7 @@ def test_check_state__fresh_checkout_with_a_surface_change_checks_everything(
     runs: CheckRuns,
 ) -> None:
     notes = _notes(runs.root)
-    _check_out_again(runs.root)
+    check_out_again(runs.root)
     _edit(notes[5], "\n## A heading no note had\n")
     assert runs.same_as_plain() == "full"
 
