@@ -17,7 +17,9 @@ measures, each as the median of several runs of a fresh process, wall-clock time
   after one note was added;
 - ``wikigraph build`` cold, warm and after one edited note;
 - the peak memory of the whole process tree (worker processes included) of cold runs,
-  as the sum of proportional set sizes sampled every 20 ms (at least the largest RSS);
+  as the sum of proportional set sizes sampled every 20 ms (at least the largest RSS),
+  in one more run of its own: sampling takes CPU time from the command it watches, so
+  the timed runs are not sampled;
 - obsidiantools building its graph of the same vault (installed from PyPI into a
   throwaway virtual environment in the work folder, never into the project);
 - correctness: the broken links and missing headings/blocks ``wikigraph check`` reports,
@@ -94,6 +96,9 @@ class Figure:
     """Several runs of the same measurement."""
 
     samples: list[Sample] = field(default_factory=list)
+    """The timed runs."""
+    sampled: Sample | None = None
+    """The run whose memory was sampled, if any (its time is not counted)."""
 
     @property
     def seconds(self) -> float:
@@ -101,7 +106,7 @@ class Figure:
 
     @property
     def peak_bytes(self) -> int:
-        return max(s.peak_bytes for s in self.samples)
+        return max(s.peak_bytes for s in [*self.samples, *filter(None, [self.sampled])])
 
 
 @dataclass(slots=True)
@@ -161,14 +166,29 @@ def tree_memory(root: int) -> int:
     return total
 
 
-def measure(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
-    """Run ``command`` once; its wall time, the peak memory of its process tree, its exit code."""
+def measure(
+    command: Sequence[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    *,
+    sample_memory: bool = False,
+) -> Sample:
+    """Run ``command`` once; its wall time, its peak memory, its exit code.
+
+    The peak memory is the largest single process the kernel saw; with ``sample_memory``,
+    at least the largest sum over the process tree, sampled every 20 ms. Each sample
+    reads ``/proc`` and makes the kernel walk every process's pages (a few milliseconds
+    for a large process), so a sampled run is slower than the command alone."""
     with tempfile.TemporaryFile() as errors:
-        return _measure(command, cwd, env, errors)
+        return _measure(command, cwd, env, errors, sample_memory)
 
 
 def _measure(
-    command: Sequence[str], cwd: Path, env: dict[str, str] | None, errors: typing.IO[bytes]
+    command: Sequence[str],
+    cwd: Path,
+    env: dict[str, str] | None,
+    errors: typing.IO[bytes],
+    sample_memory: bool,
 ) -> Sample:
     peak = [0]
     start = time.perf_counter()
@@ -182,11 +202,13 @@ def _measure(
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if sample_memory:
+        sampler.start()
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     done.set()
-    sampler.join()
+    if sample_memory:
+        sampler.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     errors.seek(0)
     stderr = errors.read().decode("utf-8", "replace")
@@ -230,13 +252,23 @@ class Bench:
         self.env = {k: v for k, v in os.environ.items() if k not in ("CI", "WIKIGRAPH_CACHE_DIR")}
 
     def repeat(
-        self, label: str, command: Sequence[str], before: Callable[[int], None] | None = None
+        self,
+        label: str,
+        command: Sequence[str],
+        before: Callable[[int], None] | None = None,
+        *,
+        memory: bool = True,
     ) -> Figure:
+        """``runs`` timed runs of ``command``, ``before`` called ahead of each with the
+        run's number; with ``memory``, one more run (same preparation) for its memory."""
         figure = Figure()
-        for run in range(self.runs):
+        for run in range(self.runs + memory):
             if before is not None:
                 before(run)
-            figure.samples.append(measure(command, self.work, self.env))
+            if run < self.runs:
+                figure.samples.append(measure(command, self.work, self.env))
+            else:
+                figure.sampled = measure(command, self.work, self.env, sample_memory=True)
         _log(f"  {label}: {figure.seconds:.3f} s (peak {figure.peak_bytes / 1e6:.0f} MB)")
         return figure
 
@@ -249,7 +281,8 @@ class Bench:
         megabytes = int(str(truth["note_bytes"])) / 1e6
         result = SizeResult(notes, megabytes)
         figures = result.figures
-        figures["floor"] = self.repeat("read floor", [sys.executable, "-c", FLOOR, str(vault)])
+        floor = [sys.executable, "-c", FLOOR, str(vault)]
+        figures["floor"] = self.repeat("read floor", floor, memory=False)
 
         cold_cache = self.work / f"cache-cold-{notes}"
         warm_cache = self.work / f"cache-{notes}"
@@ -286,7 +319,7 @@ class Bench:
         if notes <= self.obsidiantools_max:
             python = self._obsidiantools_python()
             figures["obsidiantools"] = self.repeat(
-                "obsidiantools", [str(python), "-c", OBSIDIANTOOLS_RUN, str(vault)]
+                "obsidiantools", [str(python), "-c", OBSIDIANTOOLS_RUN, str(vault)], memory=False
             )
         shutil.rmtree(cold_cache, ignore_errors=True)
         return result
