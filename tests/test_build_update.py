@@ -13,14 +13,15 @@ state, a note the parse cache no longer holds.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
 from conftest import check_out_again
-from wikigraph import buildstate, cache, checkstate
+from wikigraph import buildstate, cache, checkstate, parallel
 from wikigraph.cli import main
 
 SEEDS = (21, 22)
@@ -155,6 +156,28 @@ def test_build_update__after_a_fresh_checkout_only_the_edited_note_is_made_again
     assert said.startswith("Updated") and "(1 note made again)" in said, said
     assert builds.page.read_bytes() == builds.reference()
     assert "is up to date" in builds.build()
+
+
+def test_build_update__after_a_fresh_checkout_every_note_is_read_once(
+    builds: Builds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds.build()
+    check_out_again(builds.root)
+    _append(builds.notes()[0], "\nEdited on a branch.\n")
+    read: list[str] = []
+    read_notes = parallel.read_notes
+
+    def counted(tasks: Sequence[parallel.Task], *args: Any, **kwargs: Any) -> Any:
+        read.extend(task.path for task in tasks)
+        return read_notes(tasks, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "read_notes", counted)
+    said = builds.build()
+    assert said.startswith("Updated") and "(1 note made again)" in said, said
+    notes = sorted(path.relative_to(builds.root).as_posix() for path in builds.root.rglob("*.md"))
+    assert sorted(read) == notes  # by the build; the check it runs takes them from there
+    monkeypatch.undo()
+    assert builds.page.read_bytes() == builds.reference()
 
 
 def test_build_update__more_notes_edited_than_the_limit_builds_in_full(builds: Builds) -> None:

@@ -323,7 +323,10 @@ class _Update:
 
         from wikigraph.checkstate import check
 
-        report = check(self.settings, self.shown, _refuse_load, with_result=True, listing=listing)
+        read = {path: (digest, parsed.get(path)) for path, digest in digests.items()}
+        report = check(
+            self.settings, self.shown, _refuse_load, with_result=True, listing=listing, read=read
+        )
         result = report.result
         assert result is not None
         ids: list[str] = self.patch["ids"]

@@ -60,6 +60,9 @@ if TYPE_CHECKING:
 
     Identity = tuple[object, ...]
     FindingRecord = tuple[str, str, str | None, str | None]
+    ReadNotes = Mapping[str, tuple[bytes, Note | None]]
+    """Notes a caller has just read: by path, the digest of the note's bytes and, when the
+    caller parsed it, the note."""
 
 STATE_FORMAT = 6
 """Bump when the layout of the state file changes."""
@@ -935,13 +938,15 @@ def check(
     *,
     with_result: bool = False,
     listing: Listing | None = None,
+    read: ReadNotes | None = None,
 ) -> Report:
     """Check the vault of ``settings`` as cheaply as the stored state allows.
 
     ``load`` loads the whole vault (with progress and the parse cache) when it must be
     checked in full. With ``with_result``, the report's :attr:`Report.result` holds the
     findings also when the stored report is replayed. ``listing`` is the vault's
-    :func:`list_vault`, when the caller has just made it.
+    :func:`list_vault`, and ``read`` the notes the caller has read since, when it has
+    them: they are not read again.
 
     Raises:
         WikigraphError: the settings are invalid or the vault cannot be read, as loading
@@ -949,7 +954,7 @@ def check(
     """
     root = _vault_root(settings)
     place = state_place(settings, root) if os.path.isdir(root) else None
-    return _check(settings, root, shown, load, place, listing, with_result=with_result)
+    return _check(settings, root, shown, load, place, listing, read, with_result=with_result)
 
 
 def _vault_root(settings: Settings) -> Path:
@@ -963,12 +968,13 @@ def _check(
     load: Callable[[], Vault],
     place: StatePlace | None,
     listing: Listing | None,
+    read: ReadNotes | None = None,
     *,
     with_result: bool = False,
 ) -> Report:
     """:func:`check` of the vault at ``root``, with the state kept at ``place`` (None:
-    nowhere, as when ``root`` is not a folder) and the ``listing`` of the vault when the
-    caller has it."""
+    nowhere, as when ``root`` is not a folder), and the ``listing`` of the vault and the
+    notes ``read`` since when the caller has them."""
     if place is None:
         return _full(settings, shown, load, None, None)
     if listing is None:
@@ -976,7 +982,7 @@ def _check(
     stored = place.open()
     report: Report | None = None
     if stored is not None:
-        report = _from_stored(stored, listing, settings, shown, root, with_result)
+        report = _from_stored(stored, listing, settings, shown, root, with_result, read)
     if report is None:
         report = _full(settings, shown, load, place, listing)
     report.listing = listing
@@ -990,14 +996,15 @@ def _from_stored(
     shown: Shown,
     root: Path,
     with_result: bool,
+    read: ReadNotes | None = None,
 ) -> Report | None:
-    """The report from the stored state and what changed since; None when the vault
-    must be checked in full."""
+    """The report from the stored state and what changed since (``read``: notes the
+    caller has read, see :func:`check`); None when the vault must be checked in full."""
     report = None
     try:
         report = _unchanged(stored, listing, shown, root)
         if report is None:
-            report = _changed(stored, listing, settings, shown, root)
+            report = _changed(stored, listing, settings, shown, root, read)
         if report is not None and with_result and report.result is None:
             # A stored rendering: the stored findings are this check's findings.
             report.result = _ReportRecord.decode(stored.section("report")).result()
@@ -1331,7 +1338,12 @@ def _store_full(
 
 
 def _changed(
-    stored: StateFile, listing: Listing, settings: Settings, shown: Shown, root: Path
+    stored: StateFile,
+    listing: Listing,
+    settings: Settings,
+    shown: Shown,
+    root: Path,
+    read: ReadNotes | None = None,
 ) -> Report | None:
     """Check again only the notes that changed, when nothing else did; None otherwise."""
     header = stored.header
@@ -1350,7 +1362,7 @@ def _changed(
             return None
         changed.add(path)
     sizes = {path: listing.stats[4 * notes[path]] for path in changed}
-    return _Changed(stored, listing, settings, shown, root).run(sizes)
+    return _Changed(stored, listing, settings, shown, root).run(sizes, read or {})
 
 
 def changed_notes(old: Listing, new: Listing) -> set[str] | None:
@@ -1481,25 +1493,22 @@ class _Changed(_StoredVault):
         self.shown = shown
         self.root = root
 
-    def run(self, sizes: Mapping[str, int]) -> Report | None:
+    def run(self, sizes: Mapping[str, int], read: ReadNotes) -> Report | None:
         """Read the changed notes (given with their sizes), parse those whose bytes differ
         and check those again; None when one of them changed its surface, or more than
         :data:`MAX_CHANGED_NOTES` of them changed their bytes.
 
         A note with the same bytes as before (only its stat changed, as for every note
         after a fresh checkout) keeps its record: only its new stat is stored. Many notes
-        are read on all cores, and parsed only where their bytes differ."""
-        from wikigraph.parallel import Options, Task, read_notes
+        are read on all cores, and parsed only where their bytes differ. Notes the caller
+        has ``read`` are not read again."""
         from wikigraph.resolve import index_part
 
         blobs = self.stored.chunked("notes")
         changed = sorted(sizes)
         records = {path: _NoteRecord.decode(blobs.get(path)) for path in changed}
-        tasks = [Task(path, sizes[path], records[path].digest) for path in changed]
-        options = Options.of(self.root, self.settings)
-        jobs = 1 if len(tasks) <= MAX_CHANGED_NOTES else None
         parsed: dict[str, Note] = {}
-        for path, digest, note, _, _ in read_notes(tasks, options, jobs=jobs):
+        for path, digest, note in self._read(sizes, records, read):
             if note is None:
                 continue  # the same bytes as before: its record holds
             if len(parsed) == MAX_CHANGED_NOTES or index_part(note) != records[path].surface:
@@ -1509,6 +1518,30 @@ class _Changed(_StoredVault):
         if not parsed:
             return self._same_notes(blobs)
         return self._recheck(blobs, records, dict(sorted(parsed.items())))
+
+    def _read(
+        self, sizes: Mapping[str, int], records: Mapping[str, _NoteRecord], read: ReadNotes
+    ) -> Iterator[tuple[str, bytes | None, Note | None]]:
+        """Each changed note's path, the digest of its bytes, and the note parsed when
+        its bytes are not the ones its record holds (None otherwise). A note the caller
+        has ``read`` is taken from there when its bytes are the same as before or the
+        caller parsed it; the others are read here."""
+        from wikigraph.parallel import Options, Task, read_notes
+
+        tasks = []
+        for path in sorted(sizes):
+            before = records[path].digest
+            digest, note = read.get(path, (None, None))
+            if digest is not None and digest == before:
+                yield path, digest, None
+            elif digest is not None and note is not None:
+                yield path, digest, note
+            else:
+                tasks.append(Task(path, sizes[path], before))
+        options = Options.of(self.root, self.settings)
+        jobs = 1 if len(tasks) <= MAX_CHANGED_NOTES else None
+        for path, digest, note, _, _ in read_notes(tasks, options, jobs=jobs):
+            yield path, digest, note
 
     def vault(self, parsed: Mapping[str, Note], index: VaultIndex) -> Vault:
         """The vault as far as suggestions see it: every file, folder and note surface."""
