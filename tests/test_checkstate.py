@@ -159,3 +159,22 @@ def test_state_file__a_section_that_fails_leaves_the_old_state(tmp_path: Path) -
         write_state(path, {"key": "k", "renders": {}}, {"a": b"new", "b": broken})
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["check-k.state"]
+
+
+@pytest.mark.parametrize("digest", [bytes(range(16)), None])
+def test_note_record__its_digest_is_read_without_decoding_the_rest(digest: bytes | None) -> None:
+    from wikigraph.checkstate import _NoteRecord
+
+    memo = {("[[x]]", 1, 2): [("broken-link", "error", "no note named x", None)]}
+    record = _NoteRecord(digest, b"surface", memo, b"f" * 12, None, ("x.md",), True)
+    blob = record.encode()
+    assert _NoteRecord.digest_in(blob) == digest
+    again = _NoteRecord.decode(blob)
+    assert (again.digest, again.surface, again.memo, again.fine) == (
+        digest, b"surface", {("[[x]]", 1, 2): (("broken-link", "error", "no note named x", None),)},
+        b"f" * 12,
+    )  # fmt: skip
+    assert (again.suppression, again.targets, again.parsed) == (None, ("x.md",), True)
+    for damaged in (b"", blob[:10], blob[:-2], None):
+        with pytest.raises(StateError):
+            _NoteRecord.decode(damaged)

@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     """Notes a caller has just read: by path, the digest of the note's bytes and, when the
     caller parsed it, the note."""
 
-STATE_FORMAT = 6
+STATE_FORMAT = 7
 """Bump when the layout of the state file changes."""
 MAGIC = b"wikigraph-check\x00"
 RACY_NS = 2_000_000_000
@@ -95,7 +95,7 @@ def _dump(value: object) -> bytes:
     return marshal.dumps(value)  # type: ignore[arg-type]
 
 
-def _load(data: bytes) -> Any:
+def _load(data: bytes | memoryview) -> Any:
     return marshal.loads(data)
 
 
@@ -780,16 +780,27 @@ class _NoteRecord:
         return cls(digest, surface, memo, joined, suppression, kept, note.parsed)
 
     def encode(self) -> bytes:
+        """The digest first (its length in one byte, then its bytes), so that
+        :meth:`digest_in` finds it without decoding the rest; then the rest, marshalled."""
         memo = tuple((identity, tuple(found)) for identity, found in self.memo.items())
-        values = (self.digest, self.surface, memo, self.fine, self.suppression, self.targets)
-        return _dump((*values, self.parsed))
+        values = (self.surface, memo, self.fine, self.suppression, self.targets, self.parsed)
+        digest = self.digest if self.digest is not None else b""
+        return bytes([len(digest)]) + digest + _dump(values)
+
+    @staticmethod
+    def digest_in(blob: object) -> bytes | None:
+        """The :attr:`digest` of an encoded record, read without decoding the rest."""
+        if not isinstance(blob, bytes) or not blob or len(blob) <= blob[0]:
+            raise StateError("notes")
+        return blob[1 : 1 + blob[0]] or None
 
     @classmethod
     def decode(cls, blob: object) -> _NoteRecord:
-        if not isinstance(blob, bytes):
-            raise StateError("notes")
+        digest = cls.digest_in(blob)
+        assert isinstance(blob, bytes)
         try:
-            digest, surface, memo, fine, suppression, targets, parsed = _load(blob)
+            values = _load(memoryview(blob)[1 + blob[0] :])
+            surface, memo, fine, suppression, targets, parsed = values
             return cls(digest, surface, dict(memo), fine, suppression, targets, parsed)
         except (EOFError, ValueError, TypeError) as error:
             raise StateError("notes") from error
@@ -1505,32 +1516,34 @@ class _Changed(_StoredVault):
         from wikigraph.resolve import index_part
 
         blobs = self.stored.chunked("notes")
-        changed = sorted(sizes)
-        records = {path: _NoteRecord.decode(blobs.get(path)) for path in changed}
+        known = {path: _NoteRecord.digest_in(blobs.get(path)) for path in sizes}
+        records: dict[str, _NoteRecord] = {}
         parsed: dict[str, Note] = {}
-        for path, digest, note in self._read(sizes, records, read):
+        for path, digest, note in self._read(sizes, known, read):
             if note is None:
                 continue  # the same bytes as before: its record holds
-            if len(parsed) == MAX_CHANGED_NOTES or index_part(note) != records[path].surface:
+            record = _NoteRecord.decode(blobs.get(path))
+            if len(parsed) == MAX_CHANGED_NOTES or index_part(note) != record.surface:
                 return None  # too many to check one by one, or other notes may resolve otherwise
-            records[path].digest = digest
+            record.digest = digest
+            records[path] = record
             parsed[path] = note
         if not parsed:
             return self._same_notes(blobs)
         return self._recheck(blobs, records, dict(sorted(parsed.items())))
 
     def _read(
-        self, sizes: Mapping[str, int], records: Mapping[str, _NoteRecord], read: ReadNotes
+        self, sizes: Mapping[str, int], known: Mapping[str, bytes | None], read: ReadNotes
     ) -> Iterator[tuple[str, bytes | None, Note | None]]:
         """Each changed note's path, the digest of its bytes, and the note parsed when
-        its bytes are not the ones its record holds (None otherwise). A note the caller
+        its bytes are not the ``known`` ones its record holds (None otherwise). A note the caller
         has ``read`` is taken from there when its bytes are the same as before or the
         caller parsed it; the others are read here."""
         from wikigraph.parallel import Options, Task, read_notes
 
         tasks = []
         for path in sorted(sizes):
-            before = records[path].digest
+            before = known[path]
             digest, note = read.get(path, (None, None))
             if digest is not None and digest == before:
                 yield path, digest, None
@@ -1747,7 +1760,7 @@ class _Changed(_StoredVault):
             sections["surface"] = lambda: dump_chunked(surfaces.items())
 
         def digest_of(path: str) -> bytes | None:
-            return _NoteRecord.decode(blobs.get(path)).digest
+            return _NoteRecord.digest_in(blobs.get(path))
 
         header = {
             **state.header,
