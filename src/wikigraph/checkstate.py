@@ -1536,9 +1536,9 @@ class _Changed(_StoredVault):
         self, sizes: Mapping[str, int], known: Mapping[str, bytes | None], read: ReadNotes
     ) -> Iterator[tuple[str, bytes | None, Note | None]]:
         """Each changed note's path, the digest of its bytes, and the note parsed when
-        its bytes are not the ``known`` ones its record holds (None otherwise). A note the caller
-        has ``read`` is taken from there when its bytes are the same as before or the
-        caller parsed it; the others are read here."""
+        its bytes are not the ``known`` ones its record holds (None otherwise). A note the
+        caller has ``read`` is taken from there when its bytes are the same as before or
+        the caller parsed it; the others are read here."""
         from wikigraph.parallel import Options, Task, read_notes
 
         tasks = []
@@ -1551,6 +1551,8 @@ class _Changed(_StoredVault):
                 yield path, digest, note
             else:
                 tasks.append(Task(path, sizes[path], before))
+        if not tasks:
+            return  # the caller read them all: no parser is needed
         options = Options.of(self.root, self.settings)
         jobs = 1 if len(tasks) <= MAX_CHANGED_NOTES else None
         for path, digest, note, _, _ in read_notes(tasks, options, jobs=jobs):
