@@ -180,6 +180,19 @@ def test_build_update__after_a_fresh_checkout_every_note_is_read_once(
     assert builds.page.read_bytes() == builds.reference()
 
 
+def test_build_update__a_check_between_builds_then_a_fresh_checkout(builds: Builds) -> None:
+    """The check state saw the edit, the build state did not: the build makes the note
+    again, and its check finds the note's bytes as it stored them."""
+    builds.build()
+    _append(builds.notes()[0], "\nEdited, then checked.\n")
+    args = ["check", str(builds.root), "--cache-dir", str(builds.cache), "-q"]
+    assert main(args) in (0, 1)
+    check_out_again(builds.root)
+    said = builds.build()
+    assert said.startswith("Updated") and "(1 note made again)" in said, said
+    assert builds.page.read_bytes() == builds.reference()
+
+
 def test_build_update__more_notes_edited_than_the_limit_builds_in_full(builds: Builds) -> None:
     builds.build()
     notes = sorted(builds.root.rglob("*.md"))[: buildstate.MAX_CHANGED_NOTES + 1]
