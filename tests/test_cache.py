@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from wikigraph import cache
+from wikigraph import cache, cachedir
 from wikigraph.cache import NOTE_CODEC, RESOLVED_CODEC, Codec, cache_key
 from wikigraph.cachedir import ENV_VAR, vault_cache_dir
 from wikigraph.cli import main
@@ -571,7 +571,7 @@ def test_cache__files_of_other_keys_unused_for_a_month_are_removed(
     old, recent = folder / "parse-old.sqlite3", folder / "parse-recent.sqlite3"
     for path in (old, recent):
         path.write_bytes(b"")
-    month_ago = os.stat(old).st_mtime - (cache.STALE_DAYS + 1) * 86400
+    month_ago = os.stat(old).st_mtime - (cachedir.STALE_DAYS + 1) * 86400
     os.utime(old, (month_ago, month_ago))
     load(vault, tmp_path / "c")
     assert not old.exists()

@@ -178,3 +178,24 @@ def test_note_record__its_digest_is_read_without_decoding_the_rest(digest: bytes
     for damaged in (b"", blob[:10], blob[:-2], None):
         with pytest.raises(StateError):
             _NoteRecord.decode(damaged)
+
+
+def test_state_files__those_of_other_keys_unused_for_a_month_are_removed(tmp_path: Path) -> None:
+    import os
+
+    from wikigraph import buildstate, cachedir
+
+    month_ago = os.stat(tmp_path).st_mtime - (cachedir.STALE_DAYS + 1) * 86400
+    files = {name: tmp_path / name for name in ("check-old", "check-new", "build-old", "build-new")}
+    for path in files.values():
+        path.with_suffix(".state").write_bytes(b"x")
+    for name in ("check-old", "build-old"):
+        os.utime(files[name].with_suffix(".state"), (month_ago, month_ago))
+
+    write_state(tmp_path / "check-k.state", {"key": "k", "renders": {}}, {"s": b"x"})
+    left = sorted(path.name for path in tmp_path.iterdir())
+    assert left == ["build-new.state", "build-old.state", "check-k.state", "check-new.state"]
+
+    buildstate._write_state(tmp_path / "build-k.state", {"lines": []}, (b"", None))
+    left = sorted(path.name for path in tmp_path.iterdir())
+    assert left == ["build-k.state", "build-new.state", "check-k.state", "check-new.state"]

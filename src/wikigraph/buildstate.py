@@ -32,11 +32,9 @@ problem with the state.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import marshal
 import os
-import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -54,8 +52,6 @@ if TYPE_CHECKING:
 STATE_FORMAT = 2
 """Bump when the layout of the state file changes."""
 MAGIC = b"wikigraph-build\x00"
-STALE_DAYS = 30
-"""Build states of other settings that no build wrote for this long are removed."""
 MAX_CHANGED_NOTES = 64
 """With more notes whose bytes changed than this, the page is made in full. Any number of
 notes may have only a new stat (as after a fresh checkout)."""
@@ -66,8 +62,10 @@ while it holds what it held when the page was written."""
 
 def file_digest(path: Path) -> str | None:
     """A digest of a small file's bytes; None when there is no file."""
+    from wikigraph.checkstate import content_digest
+
     try:
-        return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+        return content_digest(path.read_bytes()).hex()
     except FileNotFoundError:
         return None
     except OSError as error:
@@ -235,7 +233,7 @@ class BuildState:
         next build needs to update the page. Nothing is stored when a note that the
         listing cannot vouch for (see :func:`wikigraph.checkstate.racy_notes`) has no known
         digest."""
-        from wikigraph.checkstate import racy_notes
+        from wikigraph.checkstate import app_config_digest, racy_notes
 
         if isinstance(built, Written):
             digests = built.note_digests
@@ -247,7 +245,7 @@ class BuildState:
             return
         state: dict[str, Any] = {
             "listing": self.listing.digest,
-            "app_config": _app_config(self.listing),
+            "app_config": app_config_digest(self.listing),
             "racy": racy,
             "graph": self.graph_json,
             "page": file_stat(page),
@@ -300,11 +298,11 @@ class _Update:
         self.listing = state.listing
 
     def run(self) -> Updated | None:
-        from wikigraph.checkstate import Listing, changed_notes, racy_notes
+        from wikigraph.checkstate import Listing, app_config_digest, changed_notes, racy_notes
         from wikigraph.resolve import index_part
 
         listing = self.listing
-        if self.stored["app_config"] != _app_config(listing):
+        if self.stored["app_config"] != app_config_digest(listing):
             return None  # Obsidian's excluded files may have changed
         changed = changed_notes(Listing.decode(marshal.loads(self.stored["entries"])), listing)
         if changed is None:
@@ -573,11 +571,6 @@ def _patch_part(written: Written) -> dict[str, Any] | None:
     return part
 
 
-def _app_config(listing: Listing) -> bytes | None:
-    config = listing.app_config
-    return None if config is None else hashlib.blake2b(config, digest_size=16).digest()
-
-
 _HEAD = len(MAGIC) + 12
 """The file starts with the magic, the format, the size and the CRC of the part that a
 build repeating the stored one reads; the rest of the file (with a CRC of its own) holds
@@ -621,8 +614,9 @@ def _read_state(path: Path, *, whole: bool) -> dict[str, Any] | None:
 
 def _write_state(path: Path, head: Mapping[str, Any], rest: tuple[bytes, Any]) -> None:
     """Write the state atomically, and remove the states of other settings and options
-    that no build wrote for :data:`STALE_DAYS`; give up silently when the folder cannot
-    be written (the state is only a cache)."""
+    that no build wrote for :data:`~wikigraph.cachedir.STALE_DAYS`; give up silently when
+    the folder cannot be written (the state is only a cache)."""
+    from wikigraph.cachedir import remove_stale
     from wikigraph.files import write_atomic_pieces
 
     first = marshal.dumps(dict(head))
@@ -636,9 +630,8 @@ def _write_state(path: Path, head: Mapping[str, Any], rest: tuple[bytes, Any]) -
         zlib.crc32(second).to_bytes(4, "little"),
         second,
     )
-    with contextlib.suppress(OSError):
+    try:
         write_atomic_pieces(path, pieces, durable=False)
-        limit = time.time() - STALE_DAYS * 86400
-        for other in path.parent.glob("build-*.state"):
-            if other != path and other.stat().st_mtime < limit:
-                other.unlink()
+    except OSError:
+        return
+    remove_stale(path, "build-*.state")

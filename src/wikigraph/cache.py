@@ -16,13 +16,14 @@ Storage is one SQLite file per cache key, ``parse-<key>.sqlite3``, one row per n
 that a run that changed one note writes one row. The key covers the wikigraph version, the
 source of every module whose output is stored, the parsing libraries, the Python version
 and the options that change results, so any of those changing means a fresh file; files
-unused for :data:`STALE_DAYS` days are removed. Each row carries a CRC of its note and one
-of its resolutions, so that a run that only found a note's file with a new stat (a fresh
-checkout) or resolved its links again (another file was added, say) rewrites those and
-not the note; a row that fails the first, or a file SQLite cannot read, is ignored and
-rebuilt, and resolutions that fail the second are made again. The link index is not
-stored: built from the notes, it costs less than reading it back. Two runs may share a
-cache: SQLite serialises their writes, and a run that cannot write simply does not.
+unused for :data:`~wikigraph.cachedir.STALE_DAYS` days are removed. Each row carries a CRC
+of its note and one of its resolutions, so that a run that only found a note's file with a
+new stat (a fresh checkout) or resolved its links again (another file was added, say)
+rewrites those and not the note; a row that fails the first, or a file SQLite cannot read,
+is ignored and rebuilt, and resolutions that fail the second are made again. The link
+index is not stored: built from the notes, it costs less than reading it back. Two runs
+may share a cache: SQLite serialises their writes, and a run that cannot write simply does
+not.
 Nothing here raises for a cache problem; errors only cost speed.
 """
 
@@ -38,7 +39,6 @@ import operator
 import os
 import sqlite3
 import sys
-import time
 import types
 import typing
 import zlib
@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from wikigraph.cachedir import stale_files
 from wikigraph.model import Link, Note, ResolvedLink, VaultFile
 
 CACHE_FORMAT = 4
@@ -53,8 +54,6 @@ CACHE_FORMAT = 4
 RACY_NS = 2_000_000_000
 """A file changed (ctime) this close to when its fingerprint was stored is read again next
 time; two seconds cover the coarsest timestamps of common file systems."""
-STALE_DAYS = 30
-"""Cache files of other keys (older versions, other options) unused this long are removed."""
 
 _SOURCES = (
     "model.py", "parse.py", "syntax.py", "properties.py", "resolve.py", "cache.py", "vault.py",
@@ -402,8 +401,9 @@ class ParseCache:
             except OSError:
                 return None
             with contextlib.suppress(OSError):
-                os.utime(path)  # in use: see _remove_stale
-            _remove_stale(folder, path)
+                os.utime(path)  # in use: see stale_files
+            for stale in stale_files(path, "parse-*.sqlite3"):
+                _discard(stale)
             return cls(path, connection)
         return None
 
@@ -618,12 +618,3 @@ def _discard(path: Path) -> bool:
             os.unlink(f"{path}{suffix}")
             removed = True
     return removed or not path.exists()
-
-
-def _remove_stale(folder: Path, current: Path) -> None:
-    """Remove cache files of other keys that no run has used for :data:`STALE_DAYS` days."""
-    limit = time.time() - STALE_DAYS * 86400
-    with contextlib.suppress(OSError):
-        for other in folder.glob("parse-*.sqlite3"):
-            if other != current and other.stat().st_mtime < limit:
-                _discard(other)

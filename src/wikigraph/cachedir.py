@@ -8,14 +8,37 @@ sub-folder, named by a hash of its real path.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from wikigraph.config import Settings
 from wikigraph.paths import is_inside
 
 ENV_VAR = "WIKIGRAPH_CACHE_DIR"
+STALE_DAYS = 30
+"""Files of other keys (parse caches, check and build states) that no run has used for
+this long are removed."""
+
+
+def stale_files(current: Path, pattern: str) -> Iterator[Path]:
+    """The files beside ``current`` that match ``pattern`` and that no run has used
+    (written, or touched) for :data:`STALE_DAYS`; none when the folder cannot be read."""
+    limit = time.time() - STALE_DAYS * 86400
+    with contextlib.suppress(OSError):
+        for other in current.parent.glob(pattern):
+            if other != current and other.stat().st_mtime < limit:
+                yield other
+
+
+def remove_stale(current: Path, pattern: str) -> None:
+    """Remove the :func:`stale_files` beside ``current``, as far as they can be removed."""
+    for stale in stale_files(current, pattern):
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def cache_root(settings: Settings) -> Path | None:

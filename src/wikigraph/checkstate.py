@@ -35,7 +35,6 @@ vault is then checked in full. Nothing here raises for a problem with the state.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import marshal
@@ -75,8 +74,6 @@ MAX_CHANGED_NOTES = 64
 parse cache). Any number of notes may have only a new stat (as after a fresh checkout)."""
 MAX_RENDERS = 4
 """Renderings kept per state, one per way of showing the report (format, colour, paths)."""
-STALE_DAYS = 30
-"""State files of other keys that no check wrote for this long are removed."""
 APP_CONFIG = ".obsidian/app.json"
 
 _LIBRARIES = ("markdown_it", "mdit_py_plugins", "yaml", "frontmatter")
@@ -311,7 +308,8 @@ def list_vault(root: str) -> Listing:
     return Listing(paths, "".join(kinds), array("q", stats), links, app_config, safe, started)
 
 
-def _app_config_digest(listing: Listing) -> bytes | None:
+def app_config_digest(listing: Listing) -> bytes | None:
+    """The digest of Obsidian's ``app.json`` as the listing read it; None without one."""
     config = listing.app_config
     return content_digest(config) if config is not None else None
 
@@ -672,7 +670,9 @@ def write_state(path: Path, header: Mapping[str, object], sections: Mapping[str,
         write_atomic_pieces(path, _state_pieces(header, sections), durable=False)
     except OSError:
         return
-    _remove_stale(path)
+    from wikigraph.cachedir import remove_stale
+
+    remove_stale(path, "check-*.state")
 
 
 def _state_pieces(header: Mapping[str, object], sections: Mapping[str, Section]) -> Iterator[bytes]:
@@ -697,15 +697,6 @@ def _state_pieces(header: Mapping[str, object], sections: Mapping[str, Section])
         + len(encoded).to_bytes(4, "little")
         + offset.to_bytes(8, "little")
     )
-
-
-def _remove_stale(current: Path) -> None:
-    """Remove state files of other keys that no check has written for :data:`STALE_DAYS`."""
-    limit = time.time() - STALE_DAYS * 86400
-    with contextlib.suppress(OSError):
-        for other in current.parent.glob("check-*.state"):
-            if other != current and other.stat().st_mtime < limit:
-                other.unlink()
 
 
 def state_place(settings: Settings, root: Path) -> StatePlace | None:
@@ -1337,7 +1328,7 @@ def _store_full(
         "listing": listing.digest,
         "racy": racy_notes(listing, lambda p: vault.note_digests[p][0]),
         "safe": listing.safe and not any(p != APP_CONFIG for p in vault.scan_problems),
-        "app_config": _app_config_digest(listing),
+        "app_config": app_config_digest(listing),
         "summary": report.summary,
         "exit": report.exit_code,
         "renders": {},
@@ -1361,7 +1352,7 @@ def _changed(
     racy = header.get("racy")
     if not listing.safe or header.get("safe") is not True or not isinstance(racy, tuple):
         return None
-    if header.get("app_config") != _app_config_digest(listing):
+    if header.get("app_config") != app_config_digest(listing):
         return None  # Obsidian's excluded files may have changed
     old = Listing.decode(stored.section("entries"))
     changed = changed_notes(old, listing)
