@@ -33,6 +33,29 @@ def benchmark_script(name: str) -> ModuleType:
     return module
 
 
+def generated_template(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    vault_generator: ModuleType,
+    notes: int,
+) -> Path:
+    """A vault of ``notes`` generated with the seed ``request.param``, for a module-scoped
+    fixture; tests copy it before changing it."""
+    out = tmp_path_factory.mktemp(f"seed{request.param}") / "vault"
+    vault_generator.generate_vault(out, notes, request.param)
+    return out
+
+
+def trust_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust the stat of files written seconds ago as if they were older, in the parse
+    cache and the check state (test_cache checks what happens to files changed within the
+    timestamp granularity)."""
+    from wikigraph import cache, checkstate
+
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    monkeypatch.setattr(checkstate, "RACY_NS", 0)
+
+
 def check_out_again(root: Path) -> None:
     """Write every file of the vault at ``root`` anew, as a fresh checkout does: the same
     bytes, with new inodes, ctimes and modification times."""

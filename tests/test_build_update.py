@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from conftest import check_out_again
-from wikigraph import buildstate, cache, checkstate, parallel
+from conftest import check_out_again, generated_template, trust_fresh_files
+from wikigraph import buildstate, checkstate, parallel
 from wikigraph.cli import main
 
 SEEDS = (21, 22)
@@ -34,16 +34,12 @@ def template(
     tmp_path_factory: pytest.TempPathFactory,
     vault_generator: ModuleType,
 ) -> Path:
-    out = tmp_path_factory.mktemp(f"seed{request.param}") / "vault"
-    vault_generator.generate_vault(out, NOTES, request.param)
-    return out
+    return generated_template(request, tmp_path_factory, vault_generator, NOTES)
 
 
 @pytest.fixture(autouse=True)
 def _trust_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The files are seconds old; trust their stat as if they were older."""
-    monkeypatch.setattr(cache, "RACY_NS", 0)
-    monkeypatch.setattr(checkstate, "RACY_NS", 0)
+    trust_fresh_files(monkeypatch)
 
 
 class Builds:

@@ -27,8 +27,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import check_out_again
-from wikigraph import cache, checkstate
+from conftest import check_out_again, generated_template, trust_fresh_files
+from wikigraph import checkstate
 from wikigraph.cli import main
 from wikigraph.config import Settings
 from wikigraph.listing import links_json
@@ -52,17 +52,12 @@ def template(
     vault_generator: ModuleType,
 ) -> Path:
     """A generated vault for one seed (copied before each test changes it)."""
-    out = tmp_path_factory.mktemp(f"seed{request.param}") / "vault"
-    vault_generator.generate_vault(out, NOTES, request.param)
-    return out
+    return generated_template(request, tmp_path_factory, vault_generator, NOTES)
 
 
 @pytest.fixture(autouse=True)
 def _trust_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The copies are seconds old; trust their stat as if they were older (test_cache
-    checks what happens to files changed within the timestamp granularity)."""
-    monkeypatch.setattr(cache, "RACY_NS", 0)
-    monkeypatch.setattr(checkstate, "RACY_NS", 0)
+    trust_fresh_files(monkeypatch)
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ from types import ModuleType
 
 import pytest
 
-from wikigraph import cache, checkstate
+from conftest import trust_fresh_files
+from wikigraph import checkstate
 from wikigraph import watch as watch_module
 from wikigraph.checkstate import HeldPlace, Report, Watching, list_vault
 from wikigraph.cli import build_parser, main, vault_from_args
@@ -193,9 +194,7 @@ def test_watch_vault__the_vault_goes_away_and_comes_back(
 
 @pytest.fixture(autouse=True)
 def _trust_fresh_files(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As in test_differential: files seconds old are trusted by their stat."""
-    monkeypatch.setattr(cache, "RACY_NS", 0)
-    monkeypatch.setattr(checkstate, "RACY_NS", 0)
+    trust_fresh_files(monkeypatch)
 
 
 class WatchedVault:
