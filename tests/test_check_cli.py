@@ -14,7 +14,7 @@ import pytest
 
 from conftest import REPO
 from wikigraph.checks import CHECKS
-from wikigraph.cli import main
+from wikigraph.cli import help_width, main
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -146,6 +146,30 @@ def test_check_cli__help_documents_exit_codes(capsys: pytest.CaptureFixture[str]
     assert "2  usage or configuration error" in out
     for fmt in ("text", "json", "github", "sarif", "junit"):
         assert fmt in out
+
+
+def test_check_cli__help_is_wrapped_to_the_width_in_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    usage_lines = {}
+    for columns in (50, 120):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        assert help_width() == columns - 2
+        with pytest.raises(SystemExit):
+            main(["check", "--help"])
+        usage = capsys.readouterr().out.split("\n\n")[0].splitlines()
+        # argparse breaks the usage between options only (the --format choices are longer)
+        assert max(len(line) for line in usage) <= max(columns - 2, 64)
+        usage_lines[columns] = len(usage)
+    assert usage_lines[50] > usage_lines[120] > 1
+
+
+def test_help_width__without_columns_or_terminal_is_78(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(sys, "__stdout__", None)
+    assert help_width() == 78
+    monkeypatch.setenv("COLUMNS", "wide")
+    assert help_width() == 78
 
 
 def test_check_cli__baseline_workflow(vault: Path, capsys: pytest.CaptureFixture[str]) -> None:

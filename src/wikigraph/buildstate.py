@@ -32,7 +32,6 @@ problem with the state.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import zlib
@@ -40,6 +39,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from wikigraph.digests import blake2b
 
 if TYPE_CHECKING:
     from wikigraph.cache import ParseCache
@@ -87,7 +88,7 @@ def view_code_digest() -> str:
     ships, and the libraries that lay out, render previews and fill the template."""
     from importlib import metadata, resources
 
-    digest = hashlib.blake2b(digest_size=16)
+    digest = blake2b(digest_size=16)
     package = resources.files("wikigraph")
     for folder in (package, package / "commands"):
         for entry in sorted(folder.iterdir(), key=lambda item: item.name):
@@ -189,9 +190,7 @@ class BuildState:
             repr(settings),
             *options,
         )
-        key = hashlib.blake2b(
-            repr(key_parts).encode("utf-8", "surrogatepass"), digest_size=12
-        ).hexdigest()
+        key = blake2b(repr(key_parts).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
         graph_json = file_digest(vault_root / ".obsidian" / "graph.json")
         listing = list_vault(os.fspath(vault_root))
         return BuildState(folder / f"build-{key}.state", vault_root, listing, graph_json, folder)
@@ -542,7 +541,7 @@ def _replaced(
 
 def _problems_digest(problems: Sequence[PageProblem]) -> bytes:
     values = tuple((p.line, p.column, p.severity, p.code, p.message) for p in problems)
-    return hashlib.blake2b(marshal.dumps(values), digest_size=8).digest()
+    return blake2b(marshal.dumps(values), digest_size=8).digest()
 
 
 def _patch_part(written: Written) -> dict[str, Any] | None:

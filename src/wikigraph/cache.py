@@ -32,7 +32,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
-import hashlib
 import importlib.util
 import marshal
 import operator
@@ -47,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wikigraph.cachedir import stale_files
+from wikigraph.digests import blake2b
 from wikigraph.model import Link, Note, ResolvedLink, VaultFile
 
 CACHE_FORMAT = 4
@@ -260,7 +260,7 @@ def index_fingerprint(
     files: Iterable[VaultFile], folders: Iterable[str], parts: Iterable[bytes]
 ) -> bytes:
     """The fingerprint of a link index: every path, every folder, every note's index part."""
-    hasher = hashlib.blake2b(digest_size=16)
+    hasher = blake2b(digest_size=16)
     hasher.update(marshal.dumps(tuple((f.path, f.is_note) for f in files), 2))
     hasher.update(marshal.dumps(tuple(folders), 2))
     for part in parts:
@@ -279,7 +279,7 @@ def cache_key(*, links_in_comments: bool, alias_links: bool) -> str:
     """The key of everything stored beside the files themselves; see the module docstring."""
     from wikigraph import __version__
 
-    hasher = hashlib.blake2b(digest_size=10)
+    hasher = blake2b(digest_size=10)
     hasher.update(
         repr(
             (CACHE_FORMAT, __version__, sys.version_info[:2], links_in_comments, alias_links)

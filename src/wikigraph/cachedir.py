@@ -9,13 +9,13 @@ sub-folder, named by a hash of its real path.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from wikigraph.config import Settings
+from wikigraph.digests import blake2b
 from wikigraph.paths import is_inside
 
 ENV_VAR = "WIKIGRAPH_CACHE_DIR"
@@ -60,8 +60,8 @@ def vault_cache_dir(settings: Settings, vault_root: Path) -> Path | None:
     root = cache_root(settings)
     if root is None:
         return None
-    digest = hashlib.sha256(os.path.realpath(vault_root).encode("utf-8", "surrogateescape"))
-    return root / digest.hexdigest()[:20]
+    path = os.path.realpath(vault_root).encode("utf-8", "surrogateescape")
+    return root / blake2b(path, digest_size=10).hexdigest()
 
 
 def is_inside_vault(folder: Path, vault_root: Path) -> bool:

@@ -36,7 +36,6 @@ vault is then checked in full. Nothing here raises for a problem with the state.
 from __future__ import annotations
 
 import functools
-import hashlib
 import marshal
 import os
 import stat
@@ -46,6 +45,8 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+
+from wikigraph.digests import blake2b
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ _NOTE, _FILE, _FOLDER, _LINK, _OTHER, _ERROR = "n", "f", "d", "l", "o", "!"
 
 def content_digest(data: bytes) -> bytes:
     """The digest that identifies a file's bytes."""
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return blake2b(data, digest_size=16).digest()
 
 
 def _dump(value: object) -> bytes:
@@ -137,7 +138,7 @@ class Listing:
         follows it, the listing does not), an entry that could not be listed or stat'ed."""
         self.started_ns = started_ns
         """When the listing began (wall clock)."""
-        hasher = hashlib.blake2b(digest_size=16)
+        hasher = blake2b(digest_size=16)
         for part in self._parts():
             hasher.update(len(part).to_bytes(8, "little"))
             hasher.update(part)
@@ -327,9 +328,10 @@ def _file_bytes(path: str) -> bytes:
 
 CHECK_SOURCES = (
     "__init__.py", "cache.py", "cachedir.py", "checks.py", "checkstate.py", "cli.py",
-    "config.py", "errors.py", "files.py", "listing.py", "model.py", "parallel.py", "parse.py",
-    "paths.py", "progress.py", "properties.py", "report.py", "resolve.py", "scan.py",
-    "syntax.py", "vault.py", "commands/__init__.py", "commands/check.py",
+    "config.py", "digests.py", "errors.py", "files.py", "listing.py", "model.py",
+    "parallel.py", "parse.py", "paths.py", "progress.py", "properties.py", "report.py",
+    "resolve.py", "scan.py", "syntax.py", "vault.py", "commands/__init__.py",
+    "commands/check.py",
 )  # fmt: skip
 """The modules whose code decides what ``wikigraph check`` reports (the graph view's are
 not among them); ``tests/test_checkstate.py`` checks that a check imports no other."""
@@ -342,7 +344,7 @@ def code_digest() -> bytes:
     reports."""
     from wikigraph import __version__
 
-    hasher = hashlib.blake2b(digest_size=16)
+    hasher = blake2b(digest_size=16)
     hasher.update(repr((STATE_FORMAT, __version__, sys.version)).encode())
     here = os.path.dirname(os.path.abspath(__file__))
     for name in CHECK_SOURCES:
@@ -382,7 +384,7 @@ def state_key(settings: Settings) -> str:
         str(baseline) if baseline is not None else None,
         baseline_digest,
     )
-    hasher = hashlib.blake2b(digest_size=12)
+    hasher = blake2b(digest_size=12)
     hasher.update(code_digest())
     hasher.update(repr(values).encode("utf-8", "surrogatepass"))
     return hasher.hexdigest()
@@ -405,7 +407,7 @@ class Shown:
     def key(self) -> bytes:
         """What tells one rendering of a report from another."""
         values = repr((self.format, self.vault, self.base, self.fail_level, self.color))
-        return hashlib.blake2b(values.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+        return blake2b(values.encode("utf-8", "surrogatepass"), digest_size=12).digest()
 
 
 class Report:
@@ -904,7 +906,7 @@ _IDENTITY_BYTES = 16
 def identity_digest(identity: Identity) -> bytes:
     """A digest of a link's identity, by which the state remembers links without findings."""
     data = marshal.dumps(identity, 2)  # type: ignore[arg-type]
-    return hashlib.blake2b(data, digest_size=_IDENTITY_BYTES).digest()
+    return blake2b(data, digest_size=_IDENTITY_BYTES).digest()
 
 
 def _finding_record(finding: _Finding) -> FindingRecord:

@@ -15,7 +15,6 @@ whole graph.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from wikigraph.digests import blake2b
 from wikigraph.files import write_atomic
 from wikigraph.graph import NODE_KINDS, TAG, GraphTable
 
@@ -69,7 +69,7 @@ class Layout:
 
 def _unit_hash(text: str, seed: int) -> tuple[float, float]:
     """Two numbers in [0, 1) that depend only on ``text`` and ``seed``: stable jitter."""
-    digest = hashlib.blake2b(f"{seed}:{text}".encode("utf-8", "surrogateescape"), digest_size=8)
+    digest = blake2b(f"{seed}:{text}".encode("utf-8", "surrogateescape"), digest_size=8)
     value = int.from_bytes(digest.digest(), "little")
     return (value & 0xFFFFFFFF) / 2**32, (value >> 32) / 2**32
 

@@ -22,7 +22,6 @@ Images are never loaded and external links are not clickable: a preview makes no
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -32,6 +31,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from wikigraph.digests import blake2b
 from wikigraph.files import write_atomic_pieces
 from wikigraph.model import Note
 from wikigraph.parse import split_destination, split_wikilink
@@ -242,7 +242,7 @@ def _dumps(value: object) -> str:
 
 
 def _excerpt_key(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def _read_cache(cache_dir: Path | None) -> dict[str, tuple[str, str]]:

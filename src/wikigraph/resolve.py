@@ -25,7 +25,6 @@ NFC-normalised and lower-cased), and turns each :class:`Link` into a
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import re
 import unicodedata
@@ -33,6 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar, overload
 
+from wikigraph.digests import blake2b
 from wikigraph.model import (
     Block,
     Heading,
@@ -85,7 +85,7 @@ def index_part(note: Note) -> bytes:
         ),
         2,  # no references between objects: the same values always give the same bytes
     )
-    return hashlib.blake2b(data, digest_size=16).digest()
+    return blake2b(data, digest_size=16).digest()
 
 
 def _strip_md(key: str) -> str:

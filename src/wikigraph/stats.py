@@ -22,7 +22,6 @@ rounded, so the same vault always gives the same document.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import random
 import unicodedata
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from wikigraph.digests import blake2b
 from wikigraph.files import write_atomic
 from wikigraph.graph import (
     ATTACHMENT,
@@ -759,7 +759,7 @@ def stats_key(table: GraphTable, vault: str, excluded: int, *, top: int, seed: i
     """A digest of everything :func:`table_stats` reads: equal keys, equal statistics."""
     from wikigraph import __version__
 
-    digest = hashlib.blake2b(digest_size=20)
+    digest = blake2b(digest_size=20)
     header = [STATS_CACHE_VERSION, SCHEMA_VERSION, __version__, vault, excluded, top, seed]
     header += [table.notes, table.link_total, sorted(table.link_kinds.items())]
     header += [sorted(table.link_statuses.items()), sorted(table.reasons.items())]
