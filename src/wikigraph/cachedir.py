@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from wikigraph.config import Settings
-from wikigraph.digests import blake2b
+from wikigraph.digests import sha256
 from wikigraph.paths import is_inside
 
 ENV_VAR = "WIKIGRAPH_CACHE_DIR"
@@ -61,7 +61,7 @@ def vault_cache_dir(settings: Settings, vault_root: Path) -> Path | None:
     if root is None:
         return None
     path = os.path.realpath(vault_root).encode("utf-8", "surrogateescape")
-    return root / blake2b(path, digest_size=10).hexdigest()
+    return root / sha256(path).hexdigest()[:20]
 
 
 def is_inside_vault(folder: Path, vault_root: Path) -> bool:

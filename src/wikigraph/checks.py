@@ -13,7 +13,6 @@ fingerprints of accepted findings, which are then hidden (see :func:`read_baseli
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import posixpath
 import re
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from wikigraph.config import Settings
+from wikigraph.digests import sha256
 from wikigraph.errors import ConfigError
 from wikigraph.model import (
     Block,
@@ -1270,7 +1270,7 @@ def _graph_findings(vault: Vault, enabled: Mapping[str, Severity]) -> Iterator[_
 
 def _fingerprint(code: str, path: str, key: str, occurrence: int) -> str:
     data = "\x1f".join((code, path, key, str(occurrence))).encode("utf-8", "surrogatepass")
-    return hashlib.sha256(data).hexdigest()[:20]
+    return sha256(data).hexdigest()[:20]
 
 
 def _is_suppressed(finding: _Finding, notes: Mapping[str, Note]) -> bool:

@@ -26,7 +26,6 @@ here:
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import math
 import re
@@ -46,6 +45,7 @@ from markupsafe import Markup
 
 from wikigraph import __version__
 from wikigraph.background import Helper
+from wikigraph.digests import sha256
 from wikigraph.files import write_atomic_pieces
 from wikigraph.graph import (
     ATTACHMENT,
@@ -239,7 +239,7 @@ def obsidian_url(vault_name: str, path: str) -> str:
 
 def script_hash(script: str) -> str:
     """The CSP source for one inline script: ``'sha256-...'`` of its UTF-8 text."""
-    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    digest = sha256(script.encode("utf-8")).digest()
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
