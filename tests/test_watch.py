@@ -26,7 +26,7 @@ from wikigraph.checkstate import HeldPlace, Report, Watching, list_vault
 from wikigraph.cli import build_parser, main, vault_from_args
 from wikigraph.commands import check as check_command
 from wikigraph.errors import VaultError
-from wikigraph.watch import Changes, _relative, watch_vault
+from wikigraph.watch import Changes, _relative, snapshot, wants_polling, watch_vault
 
 FORMATS = ("text", "json", "github", "sarif", "junit")
 
@@ -120,9 +120,91 @@ def watcher(tmp_path: Path) -> Iterator[Callable[..., Watcher]]:
         each.close()
 
 
-def test_watch_vault__modified_added_removed_and_hidden(
-    tmp_path: Path, watcher: Callable[..., Watcher]
+def poll_if(polling: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Watch by polling (as where the system's file events do not work), or with events."""
+    if polling:
+        monkeypatch.setenv("WATCHFILES_FORCE_POLLING", "1")
+    else:
+        monkeypatch.delenv("WATCHFILES_FORCE_POLLING", raising=False)
+
+
+@pytest.mark.parametrize(
+    ("setting", "polling"),
+    [("1", True), ("true", True), ("false", False), ("Disabled", False), ("disable", False)],
+)
+def test_wants_polling__as_watchfiles_reads_its_setting(
+    monkeypatch: pytest.MonkeyPatch, setting: str, polling: bool
 ) -> None:
+    monkeypatch.setenv("WATCHFILES_FORCE_POLLING", setting)
+    assert wants_polling() is polling
+
+
+def test_wants_polling__under_wsl_only_when_not_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    import platform
+
+    monkeypatch.delenv("WATCHFILES_FORCE_POLLING", raising=False)
+    wsl = platform.uname()._replace(system="Linux", release="5.15.153.1-microsoft-standard-WSL2")
+    monkeypatch.setattr(platform, "uname", lambda: wsl)
+    assert wants_polling()
+    monkeypatch.setattr(platform, "uname", lambda: wsl._replace(release="6.1.0-28-amd64"))
+    assert not wants_polling()
+
+
+def test_snapshot__what_polling_compares(tmp_path: Path) -> None:
+    root = tmp_path / "vault"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "a.md").write_text("A\n", "utf-8")
+    (root / "img.png").write_bytes(b"png")
+    (root / ".git").mkdir()
+    (root / ".git" / "index").write_bytes(b"x")
+    (root / "sub" / ".hidden.md").write_text("H\n", "utf-8")
+    (root / ".obsidian" / "plugins").mkdir(parents=True)
+    (root / ".obsidian" / "app.json").write_text("{}", "utf-8")
+    (root / ".obsidian" / "workspace.json").write_text("{}", "utf-8")
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    (root / "gone.md").symlink_to(root / "nothing.md")
+    found = snapshot(str(root))
+    assert sorted(os.path.relpath(path, root) for path in found) == sorted(
+        ["sub", os.path.join("sub", "a.md"), "img.png", ".obsidian",
+         os.path.join(".obsidian", "app.json"), "loop"]
+    )  # fmt: skip
+    info = (root / "sub" / "a.md").stat()
+    assert found[str(root / "sub" / "a.md")] == (info.st_mtime_ns, info.st_size, info.st_ino)
+    assert found[str(root / "sub")][:2] == (-1, 0)
+    assert snapshot(str(tmp_path / "missing")) == {}
+
+
+def test_watch_vault__polling_sees_every_save_within_one_second(
+    tmp_path: Path, watcher: Callable[..., Watcher], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # watchfiles' own polling compares modification times in whole seconds, and so
+    # never reports the second save below.
+    poll_if(True, monkeypatch)
+    root = tmp_path / "vault"
+    root.mkdir()
+    note = root / "a.md"
+    second = 1_700_000_000 * 10**9
+
+    def save(text: str, nanoseconds: int) -> None:
+        note.write_text(text, "utf-8")
+        os.utime(note, ns=(second + nanoseconds, second + nanoseconds))
+
+    save("A\n", 1_000)
+    watching = watcher(root)
+    save("A, edited\n", 2_000)
+    assert watching.settled() == Changes(frozenset({"a.md"}))
+    save("A, EDITED\n", 3_000)  # the same size, within the same second
+    assert watching.settled() == Changes(frozenset({"a.md"}))
+    note.unlink()
+    (root / "a.md").mkdir()  # a file replaced by a folder
+    assert watching.settled().other
+
+
+@pytest.mark.parametrize("polling", [False, True], ids=["events", "polling"])
+def test_watch_vault__modified_added_removed_and_hidden(
+    tmp_path: Path, watcher: Callable[..., Watcher], monkeypatch: pytest.MonkeyPatch, polling: bool
+) -> None:
+    poll_if(polling, monkeypatch)
     root = tmp_path / "vault"
     (root / "sub").mkdir(parents=True)
     (root / "sub" / "a.md").write_text("A\n", "utf-8")
@@ -160,9 +242,11 @@ def test_watch_vault__modified_added_removed_and_hidden(
         watching.next(1.5)
 
 
+@pytest.mark.parametrize("polling", [False, True], ids=["events", "polling"])
 def test_watch_vault__settings_files_outside_the_vault(
-    tmp_path: Path, watcher: Callable[..., Watcher]
+    tmp_path: Path, watcher: Callable[..., Watcher], monkeypatch: pytest.MonkeyPatch, polling: bool
 ) -> None:
+    poll_if(polling, monkeypatch)
     root = tmp_path / "vault"
     root.mkdir()
     config = tmp_path / "wikigraph.toml"
@@ -172,9 +256,11 @@ def test_watch_vault__settings_files_outside_the_vault(
     assert watching.settled(timeout=5) == Changes(frozenset(), settings=True)
 
 
+@pytest.mark.parametrize("polling", [False, True], ids=["events", "polling"])
 def test_watch_vault__the_vault_goes_away_and_comes_back(
-    tmp_path: Path, watcher: Callable[..., Watcher]
+    tmp_path: Path, watcher: Callable[..., Watcher], monkeypatch: pytest.MonkeyPatch, polling: bool
 ) -> None:
+    poll_if(polling, monkeypatch)
     root = tmp_path / "vault"
     root.mkdir()
     (root / "a.md").write_text("A\n", "utf-8")

@@ -3,14 +3,18 @@ anything else changed (a file or folder added, removed or renamed, Obsidian's se
 the config or baseline file).
 
 Events come from the operating system through watchfiles (inotify on Linux, FSEvents on
-macOS, ReadDirectoryChangesW on Windows; set ``WATCHFILES_FORCE_POLLING=1`` where these do
-not work, as on some network drives). Names starting with a dot are left out, as the scan
-leaves them out, except Obsidian's ``.obsidian/app.json`` (and its folder). The config and
-baseline files are looked at about once a second, since they may lie outside the vault.
+macOS, ReadDirectoryChangesW on Windows). Where these do not work (too many folders for
+the system's limit, some network drives, Windows drives under WSL, or when
+``WATCHFILES_FORCE_POLLING`` asks for it), the vault is polled: looked at again and again,
+every file's stat compared with the last. Names starting with a dot are left out, as the
+scan leaves them out, except Obsidian's ``.obsidian/app.json`` (and its folder). The
+config and baseline files are looked at about once a second, since they may lie outside
+the vault.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import time
@@ -33,6 +37,15 @@ LONGEST_MS = 1_600
 """Changes that keep coming (a checkout, a sync) are reported at least this often."""
 POLL_MS = 1_000
 """How often the settings files, and whether the vault is still there, are looked at."""
+POLL_PAUSE_MS = 300
+"""When polling, the pause between two looks at the vault: at least this, and at least
+four times as long as the last look took, so that polling a large vault keeps a core
+busy a fifth of the time at most."""
+
+Signature = tuple[int, int, int]
+"""What polling compares: a file's modification time in nanoseconds, size and inode. A
+folder's time is -1: it changes with every file added or removed, which are reported as
+such."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +121,7 @@ def watch_vault(
     """
     signatures = _Signatures(settings_files)
     top = os.path.abspath(root)
-    polling = False
+    polling = wants_polling()
     while stop is None or not stop.is_set():
         if not os.path.isdir(top):
             if _wait(stop):
@@ -164,18 +177,93 @@ def watch_vault(
             return  # stopped
 
 
-def _wait(stop: Event | None) -> bool:
-    """Wait :data:`POLL_MS`; True when ``stop`` was set."""
+def _wait(stop: Event | None, seconds: float = POLL_MS / 1000) -> bool:
+    """Wait ``seconds``; True when ``stop`` was set."""
     if stop is not None:
-        return stop.wait(POLL_MS / 1000)
-    time.sleep(POLL_MS / 1000)
+        return stop.wait(seconds)
+    time.sleep(seconds)
     return False
 
 
+def wants_polling() -> bool:
+    """Whether to poll from the start: when ``WATCHFILES_FORCE_POLLING`` is set (to
+    anything but ``false``, ``disable`` or ``disabled``, as watchfiles reads it), or under
+    Windows's Subsystem for Linux, whose file events miss changes made on Windows drives."""
+    setting = os.environ.get("WATCHFILES_FORCE_POLLING")
+    if setting:
+        return setting.lower() not in {"false", "disable", "disabled"}
+    import platform
+
+    system = platform.uname()
+    return system.system == "Linux" and "microsoft-standard" in system.release.lower()
+
+
+def snapshot(top: str) -> dict[str, Signature]:
+    """Every file and folder under ``top`` that a watch reports, by path, with its
+    :data:`Signature`. Names starting with a dot are left out, but for Obsidian's
+    settings file and its folder; folders that cannot be read are passed over; symlinked
+    folders are not entered (the folders they lead to inside the vault are walked where
+    they are); a symlinked file has its target's signature."""
+    found: dict[str, Signature] = {}
+    app_folder = os.path.join(top, APP_FOLDER)
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        try:
+            listing = os.scandir(folder)
+        except OSError:
+            continue
+        with listing:
+            for entry in listing:
+                path = entry.path
+                if entry.name.startswith(".") and path != app_folder:
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        found[path] = (-1, 0, entry.inode())
+                        if path != app_folder:
+                            pending.append(path)
+                        continue
+                    info = entry.stat()
+                except OSError:  # gone since it was listed, or a broken symlink
+                    continue
+                found[path] = (info.st_mtime_ns, info.st_size, info.st_ino)
+    settings = os.path.join(top, APP_CONFIG)
+    with contextlib.suppress(OSError):
+        info = os.stat(settings)
+        found[settings] = (info.st_mtime_ns, info.st_size, info.st_ino)
+    return found
+
+
+def _polled_batches(top: str, stop: Event | None) -> Iterator[list[tuple[bool, str]]]:
+    """The changes under ``top`` found by polling: a batch after each look at the vault,
+    empty when nothing changed. A file changed when its modification time (to the
+    nanosecond), size or inode did; watchfiles' own polling compares whole seconds, and
+    so misses a second save within the same second."""
+    with os.scandir(top):  # a vault that cannot be listed cannot be watched
+        pass
+    seen = snapshot(top)
+    pause = POLL_PAUSE_MS / 1000
+    while not _wait(stop, pause):
+        started = time.monotonic()
+        now = snapshot(top)
+        pause = max(POLL_PAUSE_MS / 1000, 4 * (time.monotonic() - started))
+        batch = [(True, path) for path in seen.keys() ^ now.keys()]
+        for path, signature in now.items():
+            before = seen.get(path, signature)
+            if before != signature:  # a folder's differs only when it was replaced
+                batch.append((before[0] < 0 or signature[0] < 0, path))
+        seen = now
+        yield batch
+
+
 def _batches(top: str, stop: Event | None, polling: bool) -> Iterator[list[tuple[bool, str]]]:
-    """watchfiles' batches of changes under ``top``, each change as (added or removed,
-    path), and an empty batch about every :data:`POLL_MS`. The watch is set up (and may
-    raise OSError) at the first ``next``."""
+    """Batches of changes under ``top``, each change as (added or removed, path), and an
+    empty batch about every :data:`POLL_MS` (every look, when polling). The watch is set
+    up (and may raise OSError) at the first ``next``."""
+    if polling:
+        yield from _polled_batches(top, stop)
+        return
     from watchfiles import Change, watch
 
     for batch in watch(
@@ -187,10 +275,10 @@ def _batches(top: str, stop: Event | None, polling: bool) -> Iterator[list[tuple
         yield_on_timeout=True,
         raise_interrupt=True,
         stop_event=stop,
-        force_polling=True if polling else None,
-        # Without polling, a folder that cannot be watched (too many folders for the
-        # system's limit, or one that cannot be read) must fail the watch, not leave that
-        # folder unwatched: the caller then polls, where such folders are passed over.
-        ignore_permission_denied=polling,
+        force_polling=False,
+        # A folder that cannot be watched (too many folders for the system's limit, or
+        # one that cannot be read) must fail the watch, not leave that folder unwatched:
+        # the caller then polls, where such folders are passed over.
+        ignore_permission_denied=False,
     ):
         yield [(change != Change.modified, path) for change, path in batch]
