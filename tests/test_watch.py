@@ -166,11 +166,13 @@ def test_snapshot__what_polling_compares(tmp_path: Path) -> None:
     found = snapshot(str(root))
     assert sorted(os.path.relpath(path, root) for path in found) == sorted(
         ["sub", os.path.join("sub", "a.md"), "img.png", ".obsidian",
-         os.path.join(".obsidian", "app.json"), "loop"]
+         os.path.join(".obsidian", "app.json"), "loop", "gone.md"]
     )  # fmt: skip
     info = (root / "sub" / "a.md").stat()
     assert found[str(root / "sub" / "a.md")] == (info.st_mtime_ns, info.st_size, info.st_ino)
     assert found[str(root / "sub")][:2] == (-1, 0)
+    assert found[str(root / "loop")][:2] == (-1, 0)  # a folder, not entered
+    assert found[str(root / "gone.md")][2] == (root / "gone.md").lstat().st_ino
     assert snapshot(str(tmp_path / "missing")) == {}
 
 
@@ -190,11 +192,17 @@ def test_watch_vault__polling_sees_every_save_within_one_second(
         os.utime(note, ns=(second + nanoseconds, second + nanoseconds))
 
     save("A\n", 1_000)
+    (root / "real").mkdir()
+    (root / "real" / "b.md").write_text("B\n", "utf-8")
+    (root / "link").symlink_to(root / "real", target_is_directory=True)
     watching = watcher(root)
     save("A, edited\n", 2_000)
     assert watching.settled() == Changes(frozenset({"a.md"}))
     save("A, EDITED\n", 3_000)  # the same size, within the same second
     assert watching.settled() == Changes(frozenset({"a.md"}))
+    # A file in a folder that a symlink leads to: reported where it is, once.
+    (root / "real" / "b.md").write_text("B, edited\n", "utf-8")
+    assert watching.settled() == Changes(frozenset({"real/b.md"}))
     note.unlink()
     (root / "a.md").mkdir()  # a file replaced by a folder
     assert watching.settled().other

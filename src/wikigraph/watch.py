@@ -201,9 +201,10 @@ def wants_polling() -> bool:
 def snapshot(top: str) -> dict[str, Signature]:
     """Every file and folder under ``top`` that a watch reports, by path, with its
     :data:`Signature`. Names starting with a dot are left out, but for Obsidian's
-    settings file and its folder; folders that cannot be read are passed over; symlinked
-    folders are not entered (the folders they lead to inside the vault are walked where
-    they are); a symlinked file has its target's signature."""
+    settings file and its folder; folders that cannot be read are passed over. A symlink
+    to a folder counts as a folder and is not entered (the folders it leads to inside the
+    vault are walked where they are); one to a file has its target's signature, and a
+    broken one its own."""
     found: dict[str, Signature] = {}
     app_folder = os.path.join(top, APP_FOLDER)
     pending = [top]
@@ -219,13 +220,16 @@ def snapshot(top: str) -> dict[str, Signature]:
                 if entry.name.startswith(".") and path != app_folder:
                     continue
                 try:
-                    if entry.is_dir(follow_symlinks=False):
+                    if entry.is_dir():  # a folder, or a symlink to one
                         found[path] = (-1, 0, entry.inode())
-                        if path != app_folder:
+                        if path != app_folder and not entry.is_symlink():
                             pending.append(path)
                         continue
-                    info = entry.stat()
-                except OSError:  # gone since it was listed, or a broken symlink
+                    try:
+                        info = entry.stat()
+                    except FileNotFoundError:  # a broken symlink: the scan reports it
+                        info = entry.stat(follow_symlinks=False)
+                except OSError:  # gone since it was listed
                     continue
                 found[path] = (info.st_mtime_ns, info.st_size, info.st_ino)
     settings = os.path.join(top, APP_CONFIG)
