@@ -516,7 +516,11 @@ def _vault(tmp_path: Path) -> Path:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is a POSIX signal here")
-def test_check_watch__reports_again_after_each_change(tmp_path: Path) -> None:
+@pytest.mark.parametrize("polling", [False, True], ids=["events", "polling"])
+def test_check_watch__reports_again_after_each_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, polling: bool
+) -> None:
+    poll_if(polling, monkeypatch)  # the process inherits the environment
     _vault(tmp_path)
     (tmp_path / "wikigraph.toml").write_text("", "utf-8")
     command = Command("check", "--cache-dir", str(tmp_path / "cache"), cwd=tmp_path)
