@@ -19,7 +19,7 @@ one file per set of settings and options. The next build:
    and put in place of the old ones, found by the offsets the last build recorded
    (:class:`wikigraph.render.PageMap`). The rest of the page is copied as it is. Any
    number of notes may have a new stat with the same bytes, as after a fresh checkout:
-   they are read (on all cores when there are many) and found unchanged.
+   they are read (on all cores when there is much to read) and found unchanged.
 3. **Builds the page in full** otherwise, and stores a new state.
 
 Every way gives the same page, byte for byte (``tests/test_build_update.py``). Notes that
@@ -371,8 +371,8 @@ class _Update:
         return [clean_text(node) for node in self.patch["ids"]]
 
     def _read(self, sizes: Mapping[str, int]) -> tuple[dict[str, bytes], dict[str, Note]]:
-        """Read the changed notes (on all cores when there are many); the digest of each
-        one's bytes, and the notes whose bytes are not the ones the stored build saw,
+        """Read the changed notes (on all cores when there is much to read); the digest of
+        each one's bytes, and the notes whose bytes are not the ones the stored build saw,
         parsed. Raises :class:`_FullBuild` when more than :data:`MAX_CHANGED_NOTES` are."""
         from wikigraph.parallel import Options, Task, read_notes
 
@@ -384,8 +384,7 @@ class _Update:
         options = Options.of(self.state.root, self.settings)
         digests: dict[str, bytes] = {}
         parsed: dict[str, Note] = {}
-        jobs = 1 if len(tasks) <= MAX_CHANGED_NOTES else None
-        for path, digest, note, _, _ in read_notes(tasks, options, jobs=jobs):
+        for path, digest, note, _, _ in read_notes(tasks, options):
             if digest is None:
                 raise _FullBuild  # unreadable, or too large: the full build says why
             digests[path] = digest

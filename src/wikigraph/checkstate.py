@@ -23,7 +23,7 @@ each check the state is stored in the vault's cache folder (beside the parse cac
    The graph checks (``orphan-note``, ``unused-attachment``) are updated from stored
    counts of incoming links. Any number of notes may have a new stat with the same bytes,
    as every note has after a fresh checkout with the cache folder kept: they are read (on
-   all cores when there are many) and their findings kept; only the few whose bytes
+   all cores when there is much to read) and their findings kept; only the few whose bytes
    differ (at most :data:`MAX_CHANGED_NOTES`) are parsed and checked again.
 3. **Checks the whole vault** otherwise (with the parse cache), and stores a new state.
 
@@ -1503,9 +1503,9 @@ class _Changed(_StoredVault):
         :data:`MAX_CHANGED_NOTES` of them changed their bytes.
 
         A note with the same bytes as before (only its stat changed, as for every note
-        after a fresh checkout) keeps its record: only its new stat is stored. Many notes
-        are read on all cores, and parsed only where their bytes differ. Notes the caller
-        has ``read`` are not read again."""
+        after a fresh checkout) keeps its record: only its new stat is stored. The notes
+        are read on all cores when there is much to read, and parsed only where their
+        bytes differ. Notes the caller has ``read`` are not read again."""
         from wikigraph.resolve import index_part
 
         blobs = self.stored.chunked("notes")
@@ -1547,8 +1547,7 @@ class _Changed(_StoredVault):
         if not tasks:
             return  # the caller read them all: no parser is needed
         options = Options.of(self.root, self.settings)
-        jobs = 1 if len(tasks) <= MAX_CHANGED_NOTES else None
-        for path, digest, note, _, _ in read_notes(tasks, options, jobs=jobs):
+        for path, digest, note, _, _ in read_notes(tasks, options):
             yield path, digest, note
 
     def vault(self, parsed: Mapping[str, Note], index: VaultIndex) -> Vault:
