@@ -68,6 +68,15 @@ def check_out_again(root: Path) -> None:
         os.utime(note, ns=(stat.st_atime_ns, stat.st_mtime_ns + 7_000_000_000))
 
 
+@pytest.fixture(params=[False, True], ids=["one process", "workers"])
+def workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Each test twice: notes read in one process, then on all cores however small the
+    vault; the value says which."""
+    if request.param:
+        monkeypatch.setattr("wikigraph.parallel.PARALLEL_MIN_BYTES", 2)
+    return bool(request.param)
+
+
 @pytest.fixture(scope="session")
 def vault_generator() -> ModuleType:
     """``benchmarks/generate_vault.py``: synthetic vaults with their ground truth."""

@@ -135,12 +135,10 @@ def test_build_update__every_step_gives_the_page_a_full_build_gives(builds: Buil
     assert "is up to date" in builds.build()
 
 
-@pytest.mark.parametrize("workers", [False, True])
+@pytest.mark.usefixtures("workers")  # in one process, then on all cores
 def test_build_update__after_a_fresh_checkout_only_the_edited_note_is_made_again(
-    builds: Builds, monkeypatch: pytest.MonkeyPatch, workers: bool
+    builds: Builds,
 ) -> None:
-    if workers:  # read on all cores however small the vault
-        monkeypatch.setattr("wikigraph.parallel.PARALLEL_MIN_BYTES", 2)
     builds.build()
     assert len(list(builds.root.rglob("*.md"))) > buildstate.MAX_CHANGED_NOTES
     check_out_again(builds.root)

@@ -561,26 +561,18 @@ def test_check_state__many_changed_notes_check_everything(runs: CheckRuns) -> No
     assert runs.same_as_plain() == "full"
 
 
-@pytest.mark.parametrize("workers", [False, True])
-def test_check_state__fresh_checkout_reads_every_note_and_checks_none(
-    runs: CheckRuns, monkeypatch: pytest.MonkeyPatch, workers: bool
-) -> None:
-    if workers:  # read on all cores however small the vault
-        monkeypatch.setattr("wikigraph.parallel.PARALLEL_MIN_BYTES", 2)
+@pytest.mark.usefixtures("workers")  # in one process, then on all cores
+def test_check_state__fresh_checkout_reads_every_note_and_checks_none(runs: CheckRuns) -> None:
     notes = len(_notes(runs.root))
     assert notes > checkstate.MAX_CHANGED_NOTES
     check_out_again(runs.root)
     assert runs.same_as_plain(first="json") == "notes:0"
 
 
-@pytest.mark.parametrize("workers", [False, True])
-def test_check_state__fresh_checkout_with_edits_checks_only_those(
-    runs: CheckRuns, monkeypatch: pytest.MonkeyPatch, workers: bool
-) -> None:
+@pytest.mark.usefixtures("workers")  # in one process, then on all cores
+def test_check_state__fresh_checkout_with_edits_checks_only_those(runs: CheckRuns) -> None:
     # The pipeline of a pull request: the cache of the main branch, a checkout of the
     # branch, where a few notes differ.
-    if workers:
-        monkeypatch.setattr("wikigraph.parallel.PARALLEL_MIN_BYTES", 2)
     notes = _notes(runs.root)
     check_out_again(runs.root)
     _edit(notes[3], f"\nA new link: [[{notes[9].stem}]], and one to [[Nowhere at all]].\n")
