@@ -6,12 +6,21 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import VAULTS
 from wikigraph import load_vault
 from wikigraph.config import Settings
 from wikigraph.model import Link, LinkKind, LinkStatus, Location, ResolvedLink, Unresolved
-from wikigraph.resolve import VaultIndex, heading_key, resolve_link
+from wikigraph.resolve import (
+    ResolveOptions,
+    VaultIndex,
+    file_names,
+    heading_key,
+    lookup_names,
+    resolve_link,
+)
 from wikigraph.vault import Vault
 
 RULES = VAULTS / "rules"
@@ -300,3 +309,47 @@ def test_resolve__excluded_and_hidden_files(vault: Vault) -> None:
 def test_resolve__folder_named_like_a_note(vault: Vault) -> None:
     assert "folder.md/Inner.md" in vault.note_by_path
     assert "folder.md" not in vault.note_by_path
+
+
+# Which files a link's resolution depends on (the check state's incremental checks).
+_PATHS = ["N.md", "a/N.md", "a/b/N.md", "N.md.md", "a/N.MD", "N", "n.png", "a/n.png",
+          "sub.md", "a/sub.md", "Ünï.md", "a/Ünï.md", "x/y.md"]  # fmt: skip
+_LINKS = ["N", "n.md", "N.md", "a/N", "/N", "./N", "../N", "b/N", "N.png", "n.png", "sub",
+          "a/..", "./..", "..", ".", "x/../N", "a/b/../N", "ÜNÏ", "Alias", "y", "./y",
+          "x/y.md", "N.MD"]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    files=st.sets(st.sampled_from(_PATHS), min_size=1, max_size=4),
+    aliased=st.sampled_from(_PATHS),
+    written=st.sampled_from(_LINKS),
+    source=st.sampled_from(["Home.md", "a/Home.md", "a/b/Home.md", "x/Home.md"]),
+    alias_links=st.booleans(),
+)
+def test_lookup_names__a_file_under_no_name_looked_up_changes_nothing(
+    files: set[str], aliased: str, written: str, source: str, alias_links: bool
+) -> None:
+    from wikigraph.model import Note, VaultFile
+
+    def index_of(paths: set[str]) -> VaultIndex:
+        found = [VaultFile(p, 1, 0, p.lower().endswith(".md")) for p in sorted(paths)]
+        notes = [
+            Note(path=p, title="", aliases=("alias",) if p == aliased else ())
+            for p in sorted(paths)
+            if p.lower().endswith(".md")
+        ]
+        folders = sorted({p.rpartition("/")[0] for p in paths if "/" in p} | {"a", "a/b", "x"})
+        return VaultIndex.build(found, notes, folders)
+
+    ref = Link(source, 1, 1, 1, 9, f"[[{written}]]", LinkKind.WIKILINK, Location.BODY, None,
+               written, None, None)  # fmt: skip
+    options = ResolveOptions(alias_links=alias_links)
+    everything = resolve_link(ref, index_of(files), options)
+    looked_up = lookup_names(ref)
+    for path in files:
+        is_note = path.lower().endswith(".md")
+        aliases = ("alias",) if path == aliased and is_note else ()
+        if not file_names(path, is_note, aliases).isdisjoint(looked_up):
+            continue
+        assert resolve_link(ref, index_of(files - {path}), options) == everything, path
