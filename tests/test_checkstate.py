@@ -167,7 +167,7 @@ def test_note_record__its_digest_is_read_without_decoding_the_rest(digest: bytes
     from wikigraph.checkstate import _NoteRecord
 
     memo = {("[[x]]", 1, 2): [("broken-link", "error", "no note named x", None)]}
-    record = _NoteRecord(digest, b"surface", memo, b"f" * 12, None, ("x.md",), True)
+    record = _NoteRecord(digest, b"surface", memo, b"f" * 12, None, ("x.md",), True, ("x",))
     blob = record.encode()
     assert _NoteRecord.digest_in(blob) == digest
     again = _NoteRecord.decode(blob)
@@ -176,6 +176,7 @@ def test_note_record__its_digest_is_read_without_decoding_the_rest(digest: bytes
         b"f" * 12,
     )  # fmt: skip
     assert (again.suppression, again.targets, again.parsed) == (None, ("x.md",), True)
+    assert again.reads == ("x",)
     for damaged in (b"", blob[:10], blob[:-2], None):
         with pytest.raises(StateError):
             _NoteRecord.decode(damaged)

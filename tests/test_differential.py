@@ -398,7 +398,9 @@ def test_check_state__broken_link_fixed(runs: CheckRuns) -> None:
     "change",
     ["heading renamed", "heading added", "alias added", "block id added", "block id removed"],
 )
-def test_check_state__surface_changes_check_everything(runs: CheckRuns, change: str) -> None:
+def test_check_state__surface_changes_check_the_notes_they_may_touch(
+    runs: CheckRuns, change: str
+) -> None:
     notes = _notes(runs.root)
     headed = next(p for p in notes[10:] if "\n## " in p.read_text("utf-8"))
     if change == "heading renamed":
@@ -417,21 +419,111 @@ def test_check_state__surface_changes_check_everything(runs: CheckRuns, change: 
         blocked = next(p for p in notes if re.search(r" \^[a-z]+-[0-9a-f]{4}\n", p.read_text()))
         text = blocked.read_text("utf-8")
         _rewrite(blocked, re.sub(r" \^[a-z]+-[0-9a-f]{4}\n", "\n", text, count=1))
-    assert runs.same_as_plain(first="json") == "full"
+    assert _rechecked(runs.same_as_plain(first="json")) < STATE_NOTES // 2
 
 
+def _rechecked(how: str) -> int:
+    """How many notes a check that updated the link index checked again."""
+    kind, _, count = how.partition(":")
+    assert kind == "vault", how
+    return int(count)
+
+
+def _linked(root: Path) -> dict[str, set[str]]:
+    """The notes that link to each file, by the file's path."""
+    from wikigraph.model import LinkStatus
+
+    linkers: dict[str, set[str]] = {}
+    for resolved in load_vault(root, settings=Settings(no_cache=True)).links:
+        if resolved.status is LinkStatus.RESOLVED and resolved.target != resolved.link.source:
+            linkers.setdefault(str(resolved.target), set()).add(resolved.link.source)
+    return linkers
+
+
+CONFIGS = {
+    "default": ("", ()),
+    "every check": ("", ("--select", "all")),
+    "alias links": ("alias-links = true\n", ("--select", "all")),
+}
+
+
+@pytest.mark.parametrize("config", sorted(CONFIGS))
 @pytest.mark.parametrize(
     "change",
-    ["note added", "note removed", "note renamed", "folder added", "attachment removed"],
+    [
+        "note added",
+        "note added under a name in use",
+        "note added under a broken link's name",
+        "note added with a broken link's name as alias",
+        "linked note removed",
+        "note renamed",
+        "notes added and removed",
+    ],
 )
-def test_check_state__files_added_or_removed_check_everything(runs: CheckRuns, change: str) -> None:
-    notes = _notes(runs.root)
+def test_check_state__notes_added_or_removed_check_the_notes_they_may_touch(
+    runs: CheckRuns, change: str, config: str
+) -> None:
+    text, extra = CONFIGS[config]
+    if text:
+        runs.config.write_text(text, "utf-8")
+    assert runs.same_as_plain(*extra) == ("full" if text or extra else "stored")
+    root = runs.root
+    notes = _notes(root)
+    reference = json.loads(runs.run("json", *extra, cached=False)[1])
+    broken = sorted(
+        {d["message"].split('"')[1] for d in reference["diagnostics"] if d["code"] == "broken-link"}
+    )
     if change == "note added":
-        (runs.root / "Fresh note.md").write_text(f"Links to [[{notes[1].stem}]].\n", "utf-8")
-    elif change == "note removed":
-        notes[6].unlink()
+        (root / "Fresh note.md").write_text(f"Links to [[{notes[1].stem}]].\n", "utf-8")
+    elif change == "note added under a name in use":
+        folder = next(p for p in sorted(root.iterdir()) if p.is_dir())
+        (folder / notes[20].name).write_text("A second note of this name.\n", "utf-8")
+    elif change == "note added under a broken link's name":
+        name = Path(broken[0]).name
+        (root / f"{name}.md").write_text("## Part\n\nNow it exists. ^block\n", "utf-8")
+    elif change == "note added with a broken link's name as alias":
+        alias = Path(broken[1]).name
+        (root / "Aliased.md").write_text(f"---\naliases: [{alias!r}]\n---\nText.\n", "utf-8")
+    elif change == "linked note removed":
+        linkers = _linked(root)
+        target = max((t for t in linkers if t.endswith(".md")), key=lambda t: len(linkers[t]))
+        (root / target).unlink()
     elif change == "note renamed":
         notes[8].rename(notes[8].with_name("Renamed " + notes[8].name))
+    else:
+        for index in (3, 30, 60):
+            notes[index].unlink()
+        for index in range(5):
+            (root / f"New {index}.md").write_text(f"[[{notes[index * 7].stem}]]\n", "utf-8")
+    assert _rechecked(runs.same_as_plain(*extra, first="sarif")) < STATE_NOTES // 2
+    _edit(notes[2], f"\nAfter the change: [[{notes[9].stem}]] and [[Not there]].\n")
+    assert runs.same_as_plain(*extra, first="json") == "notes:1"
+
+
+def test_check_state__notes_added_where_excluded(runs: CheckRuns) -> None:
+    folder = next(p for p in sorted(runs.root.iterdir()) if p.is_dir())
+    runs.config.write_text(f'exclude = ["{folder.name}/**"]\n', "utf-8")
+    assert runs.same_as_plain("--select", "all") == "full"
+    (folder / "Hidden.md").write_text("[[Nowhere at all]] and [[#No heading]]\n", "utf-8")
+    (runs.root / "Seen.md").write_text("[[Hidden]] and [[Also nowhere]]\n", "utf-8")
+    assert _rechecked(runs.same_as_plain("--select", "all", first="github")) < STATE_NOTES // 2
+    (folder / "Hidden.md").unlink()
+    assert _rechecked(runs.same_as_plain("--select", "all")) < STATE_NOTES // 2
+
+
+def test_check_state__many_added_notes_check_everything(runs: CheckRuns) -> None:
+    for index in range(checkstate.MAX_CHANGED_NOTES + 1):
+        (runs.root / f"Added {index}.md").write_text(f"[[Added {index + 1}]]\n", "utf-8")
+    assert runs.same_as_plain() == "full"
+
+
+@pytest.mark.parametrize("change", ["folder added", "attachment removed", "attachment added"])
+def test_check_state__other_files_added_or_removed_check_everything(
+    runs: CheckRuns, change: str
+) -> None:
+    notes = _notes(runs.root)
+    if change == "attachment added":
+        (runs.root / "picture.png").write_bytes(b"\x89PNG\r\n")
     elif change == "folder added":
         folder = next(p for p in sorted(runs.root.iterdir()) if p.is_dir())
         (folder / "New empty folder").mkdir()
@@ -491,14 +583,9 @@ def test_check_state__graph_checks(runs: CheckRuns) -> None:
     """With orphan-note and unused-attachment on, an edit that takes away or adds the only
     links to a note or an attachment changes their findings, and only those notes are
     checked again."""
-    from wikigraph.model import LinkStatus
-
     everything = ("--select", "all")
     root = runs.root
-    linkers: dict[str, set[str]] = {}
-    for resolved in load_vault(root, settings=Settings(no_cache=True)).links:
-        if resolved.status is LinkStatus.RESOLVED and resolved.target != resolved.link.source:
-            linkers.setdefault(str(resolved.target), set()).add(resolved.link.source)
+    linkers = _linked(root)
     lonely = sorted(t for t, s in linkers.items() if len(s) == 1 and t.endswith(".md"))
     target = lonely[0]
     (source,) = linkers[target]
@@ -580,13 +667,48 @@ def test_check_state__fresh_checkout_with_edits_checks_only_those(runs: CheckRun
     assert runs.same_as_plain(first="sarif") == "notes:2"
 
 
-def test_check_state__fresh_checkout_with_a_surface_change_checks_everything(
-    runs: CheckRuns,
-) -> None:
+def test_check_state__fresh_checkout_with_a_surface_change(runs: CheckRuns) -> None:
     notes = _notes(runs.root)
     check_out_again(runs.root)
     _edit(notes[5], "\n## A heading no note had\n")
-    assert runs.same_as_plain() == "full"
+    assert _rechecked(runs.same_as_plain()) < STATE_NOTES // 2
+
+
+def test_check_state__every_seed_after_notes_come_and_go(
+    vault_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Notes added (one under a name in use, one under a broken link's name, with a
+    heading and a block others ask for), a much-linked note removed, one renamed and one
+    given another heading, one after the other with every check on: each report is the
+    plain one, and only some notes are checked again."""
+    checks = CheckRuns(vault_dir, tmp_path, capsys, monkeypatch)
+    everything = ("--select", "all")
+    assert checks.same_as_plain(*everything) == "full"
+    reference = json.loads(checks.run("json", *everything, cached=False)[1])
+    diagnostics = reference["diagnostics"]
+    broken = sorted(d["message"].split('"')[1] for d in diagnostics if d["code"] == "broken-link")
+    headings = [d for d in diagnostics if d["code"] == "missing-heading"]
+    notes = _notes(vault_dir)
+    folder = next(p for p in sorted(vault_dir.iterdir()) if p.is_dir())
+    linkers = _linked(vault_dir)
+    popular = max((t for t in linkers if t.endswith(".md")), key=lambda t: len(linkers[t]))
+    wanted = headings[0]["message"].split('"')[-2] if headings else "Part"
+
+    def added_again(path: Path, text: str) -> None:
+        path.write_text(text, "utf-8")
+        assert _rechecked(checks.same_as_plain(*everything, first="json")) < len(notes) // 2
+
+    added_again(folder / notes[len(notes) // 3].name, f"# {wanted}\n\nText ^{wanted[:4]}\n")
+    added_again(vault_dir / f"{Path(broken[0]).name}.md", "[[Nowhere at all]]\n")
+    (vault_dir / popular).unlink()
+    assert _rechecked(checks.same_as_plain(*everything, first="github")) < len(notes)
+    notes[5].rename(notes[5].with_name("Moved " + notes[5].name))
+    assert _rechecked(checks.same_as_plain(*everything)) < len(notes) // 2
+    _edit(notes[40], f"\n## {wanted}\n")
+    assert _rechecked(checks.same_as_plain(*everything, first="sarif")) < len(notes) // 2
 
 
 def test_check_state__every_seed_after_an_edit(

@@ -373,6 +373,10 @@ _SELECT = (
 """Every column of a row, in the order :func:`_entry` reads them."""
 
 
+_PATHS_PER_SELECT = 500
+"""Paths asked for in one query (SQLite allows at least 999 parameters)."""
+
+
 class ParseCache:
     """The parse cache of one vault; open it with :meth:`open`, close it with :meth:`close`."""
 
@@ -428,6 +432,24 @@ class ParseCache:
                     yield row[0], entry
         except sqlite3.DatabaseError:
             self._damaged()
+
+    def entries_at(self, paths: Sequence[str]) -> dict[str, Entry]:
+        """The stored notes at ``paths`` that pass their check, without their properties
+        and excerpt (see :meth:`entries`)."""
+        found: dict[str, Entry] = {}
+        if self.connection is None:
+            return found
+        try:
+            for start in range(0, len(paths), _PATHS_PER_SELECT):
+                chunk = paths[start : start + _PATHS_PER_SELECT]
+                where = f" WHERE path IN ({','.join('?' * len(chunk))})"
+                for row in self.connection.execute(_SELECT + where, chunk):
+                    entry = _entry(row, False)
+                    if entry is not None:
+                        found[row[0]] = entry
+        except sqlite3.DatabaseError:
+            self._damaged()
+        return found
 
     def entry(self, path: str) -> Entry | None:
         """The stored note at ``path``, if there is one that passes its check."""

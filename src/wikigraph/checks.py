@@ -43,9 +43,11 @@ from wikigraph.model import (
 )
 from wikigraph.resolve import (
     ATTACHMENT_EXTENSIONS,
+    file_names,
     heading_chain_exists,
     heading_key,
     last_part,
+    lookup_names,
     name_key,
     normalise_segments,
 )
@@ -780,7 +782,8 @@ class _Suggester:
 
     # --- broken links --------------------------------------------------------------------
 
-    def _wanted(self, link: Link) -> str | None:
+    @staticmethod
+    def _wanted(link: Link) -> str | None:
         """The vault-root key the link asks for, or None when it climbs out."""
         key = name_key(link.path)
         parts = key.split("/")
@@ -1063,6 +1066,95 @@ class _Suggester:
                 text = self.target_text(link, path)
                 return self._hint(link, self.rewrite(link, text, "^" + block.id))
         return None, None
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    """Notes added to or removed from the vault, or whose aliases, headings or block ids
+    changed: what links and suggestions may find differently because of them."""
+
+    lookups: frozenset[str]
+    """Their :func:`~wikigraph.resolve.file_names` (before and after)."""
+    names: frozenset[str]
+    """Their names, with and without ``.md``, and their aliases, in :func:`name_key` form."""
+    paths: frozenset[str]
+    """Their paths without ``.md``, in :func:`name_key` form."""
+    headings: frozenset[str]
+    """The :func:`heading_key` of each of their headings (before and after)."""
+    blocks: frozenset[str]
+    """Their block ids, lower-cased (before and after)."""
+
+    @classmethod
+    def of(cls, notes: Iterable[Note]) -> IndexChange:
+        """The change made by ``notes``: each a note as it was or as it is now."""
+        lookups: set[str] = set()
+        names: set[str] = set()
+        paths: set[str] = set()
+        headings: set[str] = set()
+        blocks: set[str] = set()
+        for note in notes:
+            lookups |= file_names(note.path, True, note.aliases)
+            key = name_key(note.path)
+            names.update((last_part(key), last_part(key)[:-3]))
+            names.update(name_key(alias.strip()) for alias in note.aliases)
+            paths.add(key[:-3])
+            headings.update(heading_key(heading.text) for heading in note.headings)
+            blocks.update(block.id.lower() for block in note.blocks)
+        return cls(*map(frozenset, (lookups, names, paths, headings, blocks)))
+
+
+def _near(word: str, names: Iterable[str]) -> bool:
+    """Whether a name is within the edits a typo of ``word`` may make (see :func:`typo_of`)."""
+    limit = _typo_limit(word)
+    return any(edit_distance(word, name, limit) <= limit for name in names)
+
+
+def findings_may_change(
+    link: Link,
+    findings: Iterable[tuple[str, str, str | None, str | None]],
+    change: IndexChange,
+) -> bool:
+    """Whether ``link``, whose findings (code, message, hint, suggestion) were made before
+    ``change``, may have other findings after it.
+
+    False only when nothing the link's resolution and the findings' hints read changed:
+    the names the link looks up (:func:`~wikigraph.resolve.lookup_names`), the names a
+    "did you mean" compares it with (within a typo's edits), the headings and block ids
+    it looks for in other notes, and the names in the hint given (the note it proposes
+    is spelled by the shortest unique name, which a new note of the same name changes).
+    """
+    if not lookup_names(link).isdisjoint(change.lookups):
+        return True
+    for code, _, hint, _ in findings:
+        if code == "folder-link":
+            return True  # its hint looks for an index note in the folder
+        text = name_key(hint or "")
+        if any(name and name in text for name in change.names):
+            return True
+        if code == "broken-link":
+            wanted = _Suggester._wanted(link)
+            if wanted is None:
+                continue
+            base = _basename(wanted)
+            inner = _basename(link.raw[link.raw.find("[[") + 2 : -2].replace("\\|", "|").strip())
+            if (
+                _near(base, change.names)
+                or _near(_strip_md(base), change.names)
+                or _near(_strip_md(wanted), change.paths)
+                or not {name_key(inner), name_key(inner + ".md")}.isdisjoint(change.names)
+            ):
+                return True
+        elif code == "missing-heading" and link.subpath:
+            wanted = link.subpath.split("#")[-1]
+            if heading_key(wanted) in change.headings or name_key(wanted) in change.names:
+                return True
+        elif (
+            code == "missing-block"
+            and link.subpath
+            and link.subpath[1:].strip().lower() in change.blocks
+        ):
+            return True
+    return False
 
 
 def link_finding(

@@ -13,9 +13,9 @@ each check the state is stored in the vault's cache folder (beside the parse cac
    nothing is imported beyond this module. Notes changed less than :data:`RACY_NS` before
    the stored listing are read and compared by content, since a second change within the
    same timestamp tick would not show in their stat.
-2. **Checks only the changed notes** when no file or folder was added, removed or renamed
-   and only notes changed: they are read, and those whose bytes differ are parsed. If none
-   of them changed its *surface* (aliases, headings, block ids: all that the links of
+2. **Checks only the changed notes** when only notes changed, were added or were removed
+   (no other file, no folder): they are read, and those whose bytes differ are parsed. If
+   none of them changed its *surface* (aliases, headings, block ids: all that the links of
    other notes can match, see :func:`wikigraph.resolve.index_part`), every other note's
    findings still hold. Only the changed notes' links are resolved (against the link index
    rebuilt from the stored surfaces) and checked; a finding the note already had is reused,
@@ -25,6 +25,14 @@ each check the state is stored in the vault's cache folder (beside the parse cac
    as every note has after a fresh checkout with the cache folder kept: they are read (on
    all cores when there is much to read) and their findings kept; only the few whose bytes
    differ (at most :data:`MAX_CHANGED_NOTES`) are parsed and checked again.
+
+   When a note was added or removed (at most :data:`MAX_CHANGED_NOTES` of each), or
+   changed its surface, the stored link index is updated, and other notes are checked
+   again too, in full (from the parse cache), but only those whose findings may change:
+   a note with a link without findings that looks up a name under which a note came, went
+   or changed (each note's record keeps the names its links look up, see
+   :func:`wikigraph.resolve.lookup_names`), and a note with a finding whose resolution or
+   "did you mean" may change (:func:`wikigraph.checks.findings_may_change`).
 3. **Checks the whole vault** otherwise (with the parse cache), and stores a new state.
 
 Every path gives the same report, byte for byte (``tests/test_differential.py``). The state
@@ -35,6 +43,7 @@ vault is then checked in full. Nothing here raises for a problem with the state.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import marshal
 import os
@@ -43,7 +52,7 @@ import sys
 import time
 import zlib
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from pathlib import Path
 
 from wikigraph.digests import blake2b
@@ -64,7 +73,7 @@ if TYPE_CHECKING:
     """Notes a caller has just read: by path, the digest of the note's bytes and, when the
     caller parsed it, the note."""
 
-STATE_FORMAT = 7
+STATE_FORMAT = 8
 """Bump when the layout of the state file changes."""
 MAGIC = b"wikigraph-check\x00"
 RACY_NS = 2_000_000_000
@@ -727,7 +736,7 @@ def held_place(settings: Settings, root: Path) -> HeldPlace:
 class _NoteRecord:
     """What the state keeps about one note."""
 
-    __slots__ = ("digest", "fine", "memo", "parsed", "suppression", "surface", "targets")
+    __slots__ = ("digest", "fine", "memo", "parsed", "reads", "suppression", "surface", "targets")
 
     def __init__(
         self,
@@ -738,6 +747,7 @@ class _NoteRecord:
         suppression: tuple[tuple[str, ...] | None, tuple[tuple[int, tuple[str, ...]], ...]] | None,
         targets: tuple[str, ...] | None,
         parsed: bool,
+        reads: tuple[str, ...],
     ) -> None:
         self.digest = digest
         """Of the bytes the note was parsed from; None when they could not be read."""
@@ -752,6 +762,10 @@ class _NoteRecord:
         self.targets = targets
         """The files its links join it to in the graph checks (when they are on)."""
         self.parsed = parsed
+        self.reads = reads
+        """The names its links without findings look up (see
+        :func:`wikigraph.resolve.lookup_names`): only a file added or removed, or a note
+        changed, under one of them can give such a link a finding."""
 
     @classmethod
     def of(
@@ -762,6 +776,7 @@ class _NoteRecord:
         memo: Mapping[Identity, Sequence[FindingRecord]],
         fine: Iterable[bytes],
         targets: Iterable[str] | None,
+        reads: Iterable[str] = (),
     ) -> _NoteRecord:
         suppression = None
         if note.suppressions or note.ignored_checks is not None:
@@ -770,13 +785,15 @@ class _NoteRecord:
             suppression = (ignored, lines)
         kept = tuple(sorted(set(targets))) if targets is not None else None
         joined = b"".join(sorted(set(fine)))
-        return cls(digest, surface, memo, joined, suppression, kept, note.parsed)
+        names = tuple(sorted(set(reads)))
+        return cls(digest, surface, memo, joined, suppression, kept, note.parsed, names)
 
     def encode(self) -> bytes:
         """The digest first (its length in one byte, then its bytes), so that
         :meth:`digest_in` finds it without decoding the rest; then the rest, marshalled."""
         memo = tuple((identity, tuple(found)) for identity, found in self.memo.items())
-        values = (self.surface, memo, self.fine, self.suppression, self.targets, self.parsed)
+        values = (self.surface, memo, self.fine, self.suppression, self.targets, self.parsed,
+                  self.reads)  # fmt: skip
         digest = self.digest if self.digest is not None else b""
         return bytes([len(digest)]) + digest + _dump(values)
 
@@ -793,8 +810,8 @@ class _NoteRecord:
         assert isinstance(blob, bytes)
         try:
             values = _load(memoryview(blob)[1 + blob[0] :])
-            surface, memo, fine, suppression, targets, parsed = values
-            return cls(digest, surface, dict(memo), fine, suppression, targets, parsed)
+            surface, memo, fine, suppression, targets, parsed, reads = values
+            return cls(digest, surface, dict(memo), fine, suppression, targets, parsed, reads)
         except (EOFError, ValueError, TypeError) as error:
             raise StateError("notes") from error
 
@@ -907,6 +924,25 @@ def identity_digest(identity: Identity) -> bytes:
     """A digest of a link's identity, by which the state remembers links without findings."""
     data = marshal.dumps(identity, 2)  # type: ignore[arg-type]
     return blake2b(data, digest_size=_IDENTITY_BYTES).digest()
+
+
+class _LookupNames:
+    """:func:`wikigraph.resolve.lookup_names` of links, remembered: many links share a
+    target."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str, bool], set[str]] = {}
+
+    def __call__(self, link: Link) -> set[str]:
+        path = link.path
+        relative = "/" in path or path.startswith(".")  # only then the source folder counts
+        key = (path, link.source.rpartition("/")[0] if relative else "", link.is_url)
+        names = self._known.get(key)
+        if names is None:
+            from wikigraph.resolve import lookup_names
+
+            names = self._known[key] = lookup_names(link)
+        return names
 
 
 def _finding_record(finding: _Finding) -> FindingRecord:
@@ -1263,20 +1299,25 @@ def _store_full(
     digests_of = vault.note_digests
     if any(note.path not in digests_of for note in vault.notes):
         return  # not loaded by load_vault: nothing to store
+    names_of = _LookupNames()
 
     def records() -> Iterator[tuple[str, bytes]]:
         for note in vault.notes:
             digests = digests_of[note.path]
             out = None
             reported = memo.get(note.path, {})
-            fine: Iterable[bytes] = ()
+            fine: list[bytes] = []
+            reads: set[str] = set()
             if note.path not in excluded:
                 if incoming is not None:
                     out = targets.get(note.path, set())
                 # Every link of a checked note was checked: those without findings are fine.
-                identities = (link_identity(link) for link in note.links)
-                fine = (identity_digest(i) for i in identities if i not in reported)
-            record = _NoteRecord.of(note, digests[0], digests[1], reported, fine, out)
+                for link in note.links:
+                    identity = link_identity(link)
+                    if identity not in reported:
+                        fine.append(identity_digest(identity))
+                        reads.update(names_of(link))
+            record = _NoteRecord.of(note, digests[0], digests[1], reported, fine, out, reads)
             yield note.path, record.encode()
 
     def notes() -> Iterator[bytes]:
@@ -1357,16 +1398,19 @@ def _changed(
     if header.get("app_config") != app_config_digest(listing):
         return None  # Obsidian's excluded files may have changed
     old = Listing.decode(stored.section("entries"))
-    changed = changed_notes(old, listing)
-    if changed is None:
+    changes = note_changes(old, listing)
+    if changes is None:
         return None
+    changed, added, removed = changes
     notes = listing.notes()
     for path, _ in racy:
+        if path in removed:
+            continue
         if path not in notes:
             return None
         changed.add(path)
-    sizes = {path: listing.stats[4 * notes[path]] for path in changed}
-    return _Changed(stored, listing, settings, shown, root).run(sizes, read or {})
+    sizes = {path: listing.stats[4 * notes[path]] for path in changed | added}
+    return _Changed(stored, listing, settings, shown, root).run(sizes, read or {}, added, removed)
 
 
 def changed_notes(old: Listing, new: Listing) -> set[str] | None:
@@ -1392,6 +1436,39 @@ def changed_notes(old: Listing, new: Listing) -> set[str] | None:
         if kind == _NOTE:
             changed.add(new.paths[index])
     return changed
+
+
+def note_changes(old: Listing, new: Listing) -> tuple[set[str], set[str], set[str]] | None:
+    """The notes whose stat changed, the notes added and the notes removed; None when
+    anything else changed: another file or a folder added or removed, a symlink, a file
+    of another kind."""
+    changed = changed_notes(old, new)
+    if changed is not None:
+        return changed, set(), set()
+    if old.links != new.links:
+        return None
+    before = {path: i for i, path in enumerate(old.paths)}
+    after = {path: i for i, path in enumerate(new.paths)}
+    added = after.keys() - before.keys()
+    removed = before.keys() - after.keys()
+    if any(new.kinds[after[path]] != _NOTE for path in added) or any(
+        old.kinds[before[path]] != _NOTE for path in removed
+    ):
+        return None
+    changed = set()
+    old_stats, new_stats = old.stats, new.stats
+    for path, at in after.items():
+        was = before.get(path)
+        if was is None:
+            continue
+        kind = new.kinds[at]
+        if old.kinds[was] != kind:
+            return None
+        if old_stats[4 * was : 4 * was + 4] != new_stats[4 * at : 4 * at + 4]:
+            if kind != _NOTE:
+                return None
+            changed.add(path)
+    return changed, set(added), set(removed)
 
 
 def _differing(old: memoryview, new: memoryview) -> list[int]:
@@ -1497,30 +1574,54 @@ class _Changed(_StoredVault):
         self.shown = shown
         self.root = root
 
-    def run(self, sizes: Mapping[str, int], read: ReadNotes) -> Report | None:
-        """Read the changed notes (given with their sizes), parse those whose bytes differ
-        and check those again; None when one of them changed its surface, or more than
-        :data:`MAX_CHANGED_NOTES` of them changed their bytes.
+    def run(
+        self,
+        sizes: Mapping[str, int],
+        read: ReadNotes,
+        added: Set[str] = frozenset(),
+        removed: Set[str] = frozenset(),
+    ) -> Report | None:
+        """Read the changed and ``added`` notes (given with their sizes), parse those
+        whose bytes differ and check those again; None when more than
+        :data:`MAX_CHANGED_NOTES` of them changed their bytes, or more than that many
+        notes were added or removed.
 
         A note with the same bytes as before (only its stat changed, as for every note
         after a fresh checkout) keeps its record: only its new stat is stored. The notes
         are read on all cores when there is much to read, and parsed only where their
-        bytes differ. Notes the caller has ``read`` are not read again."""
+        bytes differ. Notes the caller has ``read`` are not read again. When a note was
+        added or removed, or changed its surface, other notes may resolve otherwise: see
+        :meth:`_reshape`."""
         from wikigraph.resolve import index_part
 
+        if len(added) + len(removed) > MAX_CHANGED_NOTES:
+            return None
         blobs = self.stored.chunked("notes")
-        known = {path: _NoteRecord.digest_in(blobs.get(path)) for path in sizes}
+        known = {
+            path: None if path in added else _NoteRecord.digest_in(blobs.get(path))
+            for path in sizes
+        }
         records: dict[str, _NoteRecord] = {}
         parsed: dict[str, Note] = {}
+        reshaped: set[str] = set()
         for path, digest, note in self._read(sizes, known, read):
             if note is None:
                 continue  # the same bytes as before: its record holds
-            record = _NoteRecord.decode(blobs.get(path))
-            if len(parsed) == MAX_CHANGED_NOTES or index_part(note) != record.surface:
-                return None  # too many to check one by one, or other notes may resolve otherwise
-            record.digest = digest
+            if len(parsed) == MAX_CHANGED_NOTES:
+                return None  # too many to check one by one
+            part = index_part(note)
+            if path in added:
+                record = _NoteRecord(digest, part, {}, b"", None, None, note.parsed, ())
+            else:
+                record = _NoteRecord.decode(blobs.get(path))
+                if part != record.surface:
+                    reshaped.add(path)
+                record.digest, record.surface = digest, part
             records[path] = record
             parsed[path] = note
+        if added or removed or reshaped:
+            parsed = dict(sorted(parsed.items()))
+            return self._reshape(blobs, records, parsed, added, removed, reshaped)
         if not parsed:
             return self._same_notes(blobs)
         return self._recheck(blobs, records, dict(sorted(parsed.items())))
@@ -1620,6 +1721,7 @@ class _Changed(_StoredVault):
         pending: dict[str, list[_Finding]] = {}
         targets: dict[str, set[str]] = {}
         counts_before: dict[str, int] = {}
+        names_of = _LookupNames()
         for path, note in parsed.items():
             record = records[path]
             if path in excluded:  # not checked: only its surface matters, and it is the same
@@ -1629,6 +1731,7 @@ class _Changed(_StoredVault):
             known_fine = record.fine_digests()
             memo: dict[Identity, list[FindingRecord]] = {}
             fine: list[bytes] = []
+            reads: set[str] = set()
             found_here: list[_Finding] = []
             for link in note.links:
                 # A link the note had before is reported as before; only new ones are
@@ -1647,6 +1750,7 @@ class _Changed(_StoredVault):
                         found_here.extend(found)
                         continue
                 fine.append(digest)
+                reads.update(names_of(link))
             pending[path] = checker.note_findings(note, found_here)
             out: set[str] | None = None
             if incoming is not None:
@@ -1656,7 +1760,7 @@ class _Changed(_StoredVault):
                     counts_before.setdefault(target, incoming.get(target, 0))
                     incoming[target] = incoming.get(target, 0) + (1 if target in out else -1)
                 targets[path] = out
-            record = _NoteRecord.of(note, record.digest, record.surface, memo, fine, out)
+            record = _NoteRecord.of(note, record.digest, record.surface, memo, fine, out, reads)
             blobs[path] = record.encode()
         for path, findings in pending.items():
             note = parsed[path]
@@ -1681,6 +1785,217 @@ class _Changed(_StoredVault):
         self._store(blobs, parsed, stored, report)
         return report
 
+    def _reshape(
+        self,
+        blobs: dict[str, bytes],
+        records: Mapping[str, _NoteRecord],
+        parsed: Mapping[str, Note],
+        added: Set[str],
+        removed: Set[str],
+        reshaped: Set[str],
+    ) -> Report | None:
+        """Check again after notes were ``added`` or ``removed``, or ``reshaped`` (changed
+        their aliases, headings or block ids); None when a note to check cannot be had.
+
+        The link index is updated, and checked again are: the ``parsed`` notes, every note
+        with a link that has a finding (its "did you mean" may change), and every note
+        with a link without findings that looks up a name (see
+        :func:`wikigraph.resolve.lookup_names`) under which a file came, went or changed.
+        The notes to check that did not change come from the parse cache. Every other
+        note resolves and is reported as before."""
+        from wikigraph.checks import IndexChange, findings_may_change
+        from wikigraph.model import Note
+        from wikigraph.resolve import file_names, name_key
+
+        by_name, keys, folder_keys, aliases, notes, excluded, folders = self.stored_index()
+        surfaces = self.surfaces()
+        gone = {path: _NoteRecord.decode(blobs.pop(path)) for path in sorted(removed)}
+        before = [
+            Note(path=path, title="", aliases=tuple(_load(surfaces[path])[0]),
+                 headings=_headings_of(surfaces[path]), blocks=_blocks_of(surfaces[path]))
+            for path in sorted(removed | reshaped)
+        ]  # fmt: skip
+        change = IndexChange.of([*before, *(parsed[path] for path in sorted(reshaped | added))])
+        for path in sorted(removed | reshaped):
+            for alias in _load(surfaces[path])[0]:
+                key = name_key(alias.strip())
+                owners = tuple(p for p in aliases.get(key, ()) if p != path)
+                if owners:
+                    aliases[key] = owners
+                else:
+                    aliases.pop(key, None)
+        for path in sorted(reshaped | added):
+            for alias in parsed[path].aliases:
+                key = name_key(alias.strip())
+                aliases[key] = tuple(sorted({*aliases.get(key, ()), path}))
+        for path in sorted(removed):
+            del surfaces[path]
+            for name in file_names(keys.pop(path), True):
+                owners = tuple(p for p in by_name.get(name, ()) if p != path)
+                if owners:
+                    by_name[name] = owners
+                else:
+                    del by_name[name]
+        for path in sorted(added):
+            keys[path] = name_key(path)
+            for name in file_names(path, True):
+                found = list(by_name.get(name, ()))
+                bisect.insort(found, path)
+                by_name[name] = tuple(found)
+        for path, note in parsed.items():
+            surfaces[path] = _surface_record(note)
+        if added:
+            surfaces = dict(sorted(surfaces.items()))  # in path order, as the scan has notes
+            excluded |= _excluded(self.root, self.settings, added)
+        notes = (notes - removed) | added
+        self._surfaces = surfaces
+        self._names = (by_name, keys)
+        self._parts = (folder_keys, aliases, notes, excluded - removed, folders)
+
+        excluded = self.excluded()
+        kept: dict[str, _NoteRecord] = {}
+        for path, blob in blobs.items():
+            if path in parsed or path in excluded:
+                continue
+            record = _NoteRecord.decode(blob)
+            if not change.lookups.isdisjoint(record.reads) or any(
+                findings_may_change(_link_of(path, identity), found, change)
+                for identity, found in record.memo.items()
+            ):
+                kept[path] = record
+        loaded = self._notes_at(kept)
+        if loaded is None:
+            return None
+        for path, note in parsed.items():
+            if path in excluded:  # not checked: only its surface matters
+                blobs[path] = _NoteRecord.of(note, records[path].digest, records[path].surface,
+                                             {}, (), None).encode()  # fmt: skip
+            else:
+                loaded[path] = note
+        return self._check_again(blobs, {**kept, **records}, dict(sorted(loaded.items())),
+                                 parsed, gone)  # fmt: skip
+
+    def _notes_at(self, records: Mapping[str, _NoteRecord]) -> dict[str, Note] | None:
+        """The notes of ``records``, which did not change: from the parse cache, else read
+        again; None when one of them is not the note of its record."""
+        from wikigraph.errors import ConfigError
+        from wikigraph.parallel import Options, Task, read_notes
+        from wikigraph.vault import open_parse_cache
+
+        found: dict[str, Note] = {}
+        try:
+            cache = open_parse_cache(self.settings, self.root)
+        except ConfigError:
+            cache = None
+        if cache is not None:
+            try:
+                for path, entry in cache.entries_at(sorted(records)).items():
+                    if entry.digest == records[path].digest:
+                        found[path] = entry.note
+            finally:
+                cache.close()
+        where = self.listing.notes()
+        stats = self.listing.stats
+        tasks = [
+            Task(path, stats[4 * where[path]]) for path in sorted(records) if path not in found
+        ]
+        if tasks:
+            options = Options.of(self.root, self.settings)
+            for path, digest, note, _, _ in read_notes(tasks, options):
+                if note is None or digest != records[path].digest:
+                    return None  # it changed after the vault was listed
+                found[path] = note
+        return found
+
+    def _check_again(
+        self,
+        blobs: dict[str, bytes],
+        records: Mapping[str, _NoteRecord],
+        notes: Mapping[str, Note],
+        parsed: Mapping[str, Note],
+        gone: Mapping[str, _NoteRecord],
+    ) -> Report:
+        """Check ``notes`` again in full against the index as it is now, with the notes
+        whose ``records`` are ``gone`` taken away."""
+        from wikigraph.checks import Checker, finding_order, graph_target, orphan_finding
+        from wikigraph.resolve import ResolveOptions, resolve_link
+
+        stored = _ReportRecord.decode(self.stored.section("report"))
+        index = self.index()
+        excluded = self.excluded()
+        checker = Checker(self.settings, lambda: self.vault(notes, index))
+        incoming = stored.incoming
+        if checker.graph and incoming is None:
+            raise StateError("report")
+        counts_before: dict[str, int] = {}
+
+        def count(target: str, change: int) -> None:
+            assert incoming is not None
+            counts_before.setdefault(target, incoming.get(target, 0))
+            incoming[target] = incoming.get(target, 0) + change
+
+        for path, record in gone.items():
+            if incoming is not None:
+                for target in record.targets or ():
+                    count(target, -1)
+            stored.replace(path, (), (0, 0))
+        options = ResolveOptions(alias_links=self.settings.alias_links)
+        names_of = _LookupNames()
+        pending: dict[str, list[_Finding]] = {}
+        targets: dict[str, set[str]] = {}
+        for path, note in notes.items():
+            record = records[path]
+            memo: dict[Identity, list[FindingRecord]] = {}
+            fine: list[bytes] = []
+            reads: set[str] = set()
+            found_here: list[_Finding] = []
+            out: set[str] = set()
+            for link in note.links:
+                resolved = resolve_link(link, index, options)
+                found = checker.link_findings(resolved)
+                identity = link_identity(link)
+                if found:
+                    memo[identity] = [_finding_record(f) for f in found]
+                    found_here.extend(found)
+                else:
+                    fine.append(identity_digest(identity))
+                    reads.update(names_of(link))
+                joined = graph_target(resolved)
+                if joined is not None:
+                    out.add(joined)
+            pending[path] = checker.note_findings(note, found_here)
+            if incoming is not None:
+                for target in set(record.targets or ()) ^ out:
+                    count(target, 1 if target in out else -1)
+                targets[path] = out
+            kept = out if incoming is not None else None
+            record = _NoteRecord.of(note, record.digest, record.surface, memo, fine, kept, reads)
+            blobs[path] = record.encode()
+        for path, findings in pending.items():
+            note = notes[path]
+            if (
+                "orphan-note" in checker.enabled
+                and note.parsed
+                and incoming is not None
+                and not incoming.get(path)
+                and not any(index.is_note(target) for target in targets[path])
+            ):
+                findings.append(orphan_finding(path))
+            findings.sort(key=finding_order)
+            diagnostics, hidden = checker.settle(findings, {path: note})
+            stored.replace(path, diagnostics, hidden.get(path, (0, 0)))
+        if incoming is not None:
+            self._graph(checker, blobs, notes, counts_before, incoming, excluded, index, stored)
+            for path in counts_before:
+                if not incoming.get(path):
+                    incoming.pop(path, None)
+        checked = (set(stored.note_paths) - gone.keys()) | (parsed.keys() - excluded)
+        stored.note_paths = tuple(sorted(checked))
+        stored.notes = len(checked)
+        report = render(stored.result(), self.shown, f"vault:{len(notes)}")
+        self._store(blobs, parsed, stored, report, reshaped=True)
+        return report
+
     def _graph(
         self,
         checker: Checker,
@@ -1699,6 +2014,8 @@ class _Changed(_StoredVault):
             now = incoming.get(path, 0)
             if path in parsed or path in excluded or (before == 0) == (now == 0):
                 continue
+            if path not in index.keys:
+                continue  # removed
             owner = None
             if index.is_note(path):
                 record = _NoteRecord.decode(blobs.get(path))
@@ -1738,20 +2055,28 @@ class _Changed(_StoredVault):
         parsed: Mapping[str, Note],
         stored: _ReportRecord | None,
         report: Report,
+        *,
+        reshaped: bool = False,
     ) -> None:
         """Store the state with the new listing; ``stored`` is the new report's findings,
-        None when they did not change (and so neither did the stored renderings)."""
+        None when they did not change (and so neither did the stored renderings);
+        ``reshaped`` when the link index changed."""
         state = self.stored
         sections: dict[str, Section] = dict(state.sections())
         sections["entries"] = self.listing.encode()
         sections["notes"] = lambda: dump_chunked(blobs.items())
         if stored is not None:
             sections["report"] = stored.encode()
-        if parsed:
+        if parsed or reshaped:
             surfaces = self.surfaces()
             for path, note in parsed.items():
                 surfaces[path] = _surface_record(note)
             sections["surface"] = lambda: dump_chunked(surfaces.items())
+        if reshaped:
+            by_name, keys = self.stored_index()[:2]
+            sections["names"] = lambda: dump_chunked(by_name.items())
+            sections["keys"] = lambda: dump_chunked(keys.items())
+            sections["index"] = _dump(self._small_parts())
 
         def digest_of(path: str) -> bytes | None:
             return _NoteRecord.digest_in(blobs.get(path))
@@ -1765,6 +2090,25 @@ class _Changed(_StoredVault):
             "renders": state.header["renders"] if stored is None else {},
         }
         _write_with_render(state.place, header, sections, self.shown, report)
+
+
+def _link_of(source: str, identity: Identity) -> Link:
+    """A link of note ``source`` with the :func:`link_identity` ``identity`` (at no place)."""
+    from wikigraph.model import Link, LinkKind, Location
+
+    values: tuple[Any, ...] = identity
+    raw, kind, location, prop, path, subpath, display, is_url = values
+    return Link(source, 0, 0, 0, 0, raw, LinkKind(kind), Location(location), prop, path,
+                subpath, display, is_url)  # fmt: skip
+
+
+def _excluded(root: Path, settings: Settings, paths: Iterable[str]) -> set[str]:
+    """Those of ``paths`` that the settings or Obsidian's "Excluded files" exclude."""
+    from wikigraph.scan import ExcludeRules, read_obsidian_excludes
+
+    obsidian, _ = read_obsidian_excludes(root)
+    rules = ExcludeRules(tuple(settings.exclude), obsidian.prefixes, obsidian.patterns)
+    return {path for path in paths if rules.matches(path)}
 
 
 def _finding_of(

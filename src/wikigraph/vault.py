@@ -187,7 +187,13 @@ class _IndexSource:
         return self.index
 
 
-def _open_cache(settings: Settings, root: Path) -> ParseCache | None:
+def open_parse_cache(settings: Settings, root: Path) -> ParseCache | None:
+    """The parse cache of the vault at ``root``; None when caching is off or it cannot be
+    opened.
+
+    Raises:
+        ConfigError: the cache folder is inside the vault.
+    """
     from wikigraph.cachedir import is_inside_vault, vault_cache_dir
 
     folder = vault_cache_dir(settings, root)
@@ -406,7 +412,7 @@ def load_vault(
     root = Path(path) if path is not None else (settings.vault or DEFAULT_VAULT)
     with _collector_paused(), contextlib.ExitStack() as cleanup:
         scan = scan_vault(root, settings.exclude)
-        cache = _open_cache(settings, root)
+        cache = open_parse_cache(settings, root)
         if cache is not None:
             cleanup.callback(cache.close)
         stored = dict(cache.entries(previews=previews)) if cache is not None else {}
