@@ -500,6 +500,53 @@ def test_check_state__notes_added_or_removed_check_the_notes_they_may_touch(
     assert runs.same_as_plain(*extra, first="json") == "notes:1"
 
 
+HINTED = {
+    "Home.md": "[[GWN]] [[Plan#Goals later]] [[Plan#^idea1]] [[Projects/]] [[Q&A #3]]"
+    " [[Genei]] [[Archive/Nowhere]]\n",
+    "Characters/Genie.md": "---\naliases: [GWM]\n---\n# Genie\n",
+    "Plan.md": "# Plan\n\nText.\n",
+    "Projects/Alpha.md": "[[Home]]\n",
+    "Archive/Old.md": "[[Home]]\n",
+}
+"""A vault whose findings all carry a "did you mean" that other notes decide."""
+
+
+@pytest.mark.parametrize(
+    "added",
+    [
+        ("Other/Genie.md", "A second Genie: the hints must spell the path.\n"),
+        ("Notes/Goals later.md", "The section became a note.\n"),
+        ("Notes/Moved.md", "## Goals later\n\nHere now. ^idea1\n"),
+        ("Projects/index.md", "The folder's index.\n"),
+        ("Q&A #3.md", "A name that links cannot spell.\n"),
+        ("Archive/Nowhere.md", "Now it exists.\n"),
+        ("Aliased.md", "---\naliases: [GWN]\n---\nText.\n"),
+    ],
+)
+def test_check_state__hints_that_an_added_note_changes(
+    added: tuple[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = tmp_path / "vault"
+    for name, text in HINTED.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, "utf-8")
+    (root / "Other").mkdir()
+    (root / "Notes").mkdir()
+    checks = CheckRuns(root, tmp_path, capsys, monkeypatch)
+    before = checks.run("text", cached=False)[1]
+    assert checks.same_as_plain() == "full"
+    name, text = added
+    (root / name).write_text(text, "utf-8")
+    assert checks.same_as_plain(first="json").startswith("vault:")
+    assert checks.run("text", cached=False)[1] != before  # the new note changed a finding
+    (root / name).unlink()
+    assert checks.same_as_plain(first="json").startswith("vault:")
+    assert checks.run("text", cached=False)[1] == before
+
+
 def test_check_state__notes_added_where_excluded(runs: CheckRuns) -> None:
     folder = next(p for p in sorted(runs.root.iterdir()) if p.is_dir())
     runs.config.write_text(f'exclude = ["{folder.name}/**"]\n', "utf-8")
@@ -517,21 +564,63 @@ def test_check_state__many_added_notes_check_everything(runs: CheckRuns) -> None
     assert runs.same_as_plain() == "full"
 
 
-@pytest.mark.parametrize("change", ["folder added", "attachment removed", "attachment added"])
-def test_check_state__other_files_added_or_removed_check_everything(
-    runs: CheckRuns, change: str
+@pytest.mark.parametrize("config", sorted(CONFIGS))
+@pytest.mark.parametrize(
+    "change",
+    [
+        "attachment added",
+        "attachment added under a broken link's name",
+        "linked attachment removed",
+        "attachment renamed",
+        "file of a new kind added",
+        "file of a new kind removed",
+        "folder added",
+    ],
+)
+def test_check_state__other_files_added_or_removed(
+    runs: CheckRuns, change: str, config: str
 ) -> None:
-    notes = _notes(runs.root)
+    """Files other than notes come and go as notes do; a folder, or a file whose
+    extension no other file has (it decides whether a link asks for a file), checks
+    the whole vault."""
+    text, extra = CONFIGS[config]
+    runs.config.write_text(text, "utf-8")
+    root = runs.root
+    (root / "table.tsv").write_text("a\tb\n", "utf-8")
+    runs.same_as_plain(*extra)
+    notes = _notes(root)
+    media = [p for p in sorted(root.rglob("*.png")) if p.is_file()]
+    whole = change.startswith(("folder", "file of a new kind"))
     if change == "attachment added":
-        (runs.root / "picture.png").write_bytes(b"\x89PNG\r\n")
-    elif change == "folder added":
-        folder = next(p for p in sorted(runs.root.iterdir()) if p.is_dir())
+        (root / "picture.png").write_bytes(b"\x89PNG\r\n")
+    elif change == "attachment added under a broken link's name":
+        reference = json.loads(runs.run("json", *extra, cached=False)[1])
+        wanted = sorted(
+            d["message"].split('"')[1]
+            for d in reference["diagnostics"]
+            if d["code"] == "broken-link"
+        )[0]
+        (root / f"{Path(wanted).name}.png").write_bytes(b"\x89PNG\r\n")
+        _edit(notes[2], f"\nNow an image: ![[{Path(wanted).name}.png]]\n")
+    elif change == "linked attachment removed":
+        linkers = _linked(root)
+        max((root / t for t in linkers if t.endswith(".png")), key=lambda p: p.name).unlink()
+    elif change == "attachment renamed":
+        media[1].rename(media[1].with_name("renamed " + media[1].name))
+    elif change == "file of a new kind added":
+        (root / "drawing.xyz").write_bytes(b"xyz")
+        _edit(notes[2], "\nSee [[drawing.xyz]] and [[sketch.xyz]].\n")
+    elif change == "file of a new kind removed":
+        (root / "table.tsv").unlink()
+    else:
+        folder = next(p for p in sorted(root.iterdir()) if p.is_dir())
         (folder / "New empty folder").mkdir()
         _edit(notes[2], f"\nA folder link: [[{folder.name}/New empty folder/]].\n")
+    how = runs.same_as_plain(*extra, first="sarif")
+    if whole:
+        assert how == "full"
     else:
-        linked = [p for p in sorted(runs.root.rglob("*.png")) if p.is_file()]
-        linked[0].unlink()
-    assert runs.same_as_plain(first="sarif") == "full"
+        assert _rechecked(how) < STATE_NOTES // 2
 
 
 def test_check_state__settings_changes(runs: CheckRuns) -> None:

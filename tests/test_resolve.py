@@ -316,7 +316,7 @@ _PATHS = ["N.md", "a/N.md", "a/b/N.md", "N.md.md", "a/N.MD", "N", "n.png", "a/n.
           "sub.md", "a/sub.md", "Ünï.md", "a/Ünï.md", "x/y.md"]  # fmt: skip
 _LINKS = ["N", "n.md", "N.md", "a/N", "/N", "./N", "../N", "b/N", "N.png", "n.png", "sub",
           "a/..", "./..", "..", ".", "x/../N", "a/b/../N", "ÜNÏ", "Alias", "y", "./y",
-          "x/y.md", "N.MD"]  # fmt: skip
+          "x/y.md", "N.MD", " N ", "a/N "]  # fmt: skip
 
 
 @settings(max_examples=500, deadline=None)

@@ -389,6 +389,8 @@ def test_watching__every_report_is_the_plain_report(watched: WatchedVault) -> No
     _append(notes[21], "\nOne more line.\n")
     assert watched.check(_relative_to(root, attachment, notes[21])).how.startswith("vault:")
     attachment.unlink()
+    assert watched.check(None).how.startswith("vault:")
+    (root / "New folder").mkdir()
     assert watched.check(None).how == "full"
 
     _append(notes[22], "\nAnd one more.\n")

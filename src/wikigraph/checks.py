@@ -470,6 +470,12 @@ def _extension(name: str) -> str:
     return base.rsplit(".", 1)[-1].lower() if "." in base else ""
 
 
+def file_extensions(attachments: Iterable[str]) -> frozenset[str]:
+    """The extensions that make a link's target a file rather than a note: the usual
+    attachments' and those of the vault's ``attachments`` (paths of files not notes)."""
+    return ATTACHMENT_EXTENSIONS | {_extension(path) for path in attachments}
+
+
 def _slug(text: str) -> str:
     """A web-style heading slug (lower case, punctuation dropped, spaces to ``-``)."""
     return _SLUG_DROP.sub("", name_key(text).replace("`", "")).strip().replace(" ", "-")
@@ -699,9 +705,7 @@ class _Suggester:
         for note in vault.notes:
             for alias in note.aliases:
                 self.aliases.setdefault(name_key(alias.strip()), (alias.strip(), note.path))
-        self.extensions = ATTACHMENT_EXTENSIONS | {
-            _extension(f.path) for f in vault.files if not f.is_note
-        }
+        self.extensions = file_extensions(f.path for f in vault.files if not f.is_note)
 
     def files_named(self, name: str) -> list[str]:
         """The files (sorted) whose name is ``name`` in :func:`name_key` form."""
@@ -1070,13 +1074,14 @@ class _Suggester:
 
 @dataclass(frozen=True)
 class IndexChange:
-    """Notes added to or removed from the vault, or whose aliases, headings or block ids
-    changed: what links and suggestions may find differently because of them."""
+    """Files added to or removed from the vault, or notes whose aliases, headings or block
+    ids changed: what links and suggestions may find differently because of them."""
 
     lookups: frozenset[str]
     """Their :func:`~wikigraph.resolve.file_names` (before and after)."""
     names: frozenset[str]
-    """Their names, with and without ``.md``, and their aliases, in :func:`name_key` form."""
+    """Their names, with and without ``.md`` (other files: without their extension), and
+    their aliases, in :func:`name_key` form."""
     paths: frozenset[str]
     """Their paths without ``.md``, in :func:`name_key` form."""
     headings: frozenset[str]
@@ -1085,13 +1090,18 @@ class IndexChange:
     """Their block ids, lower-cased (before and after)."""
 
     @classmethod
-    def of(cls, notes: Iterable[Note]) -> IndexChange:
-        """The change made by ``notes``: each a note as it was or as it is now."""
+    def of(cls, notes: Iterable[Note], files: Iterable[str] = ()) -> IndexChange:
+        """The change made by ``notes`` (each a note as it was or as it is now) and by the
+        other ``files`` added or removed."""
         lookups: set[str] = set()
         names: set[str] = set()
         paths: set[str] = set()
         headings: set[str] = set()
         blocks: set[str] = set()
+        for path in files:
+            lookups |= file_names(path, False)
+            name = last_part(name_key(path))
+            names.update((name, name.rsplit(".", 1)[0]))  # as attachments_by_stem has it
         for note in notes:
             lookups |= file_names(note.path, True, note.aliases)
             key = name_key(note.path)
@@ -1123,7 +1133,7 @@ def findings_may_change(
     it looks for in other notes, and the names in the hint given (the note it proposes
     is spelled by the shortest unique name, which a new note of the same name changes).
     """
-    if not lookup_names(link).isdisjoint(change.lookups):
+    if not change.lookups.isdisjoint(lookup_names(link)):
         return True
     for code, _, hint, _ in findings:
         if code == "folder-link":

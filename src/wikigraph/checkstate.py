@@ -13,8 +13,8 @@ each check the state is stored in the vault's cache folder (beside the parse cac
    nothing is imported beyond this module. Notes changed less than :data:`RACY_NS` before
    the stored listing are read and compared by content, since a second change within the
    same timestamp tick would not show in their stat.
-2. **Checks only the changed notes** when only notes changed, were added or were removed
-   (no other file, no folder): they are read, and those whose bytes differ are parsed. If
+2. **Checks only the changed notes** when only files changed, were added or were removed
+   (no folder, no symlink): they are read, and those whose bytes differ are parsed. If
    none of them changed its *surface* (aliases, headings, block ids: all that the links of
    other notes can match, see :func:`wikigraph.resolve.index_part`), every other note's
    findings still hold. Only the changed notes' links are resolved (against the link index
@@ -26,10 +26,10 @@ each check the state is stored in the vault's cache folder (beside the parse cac
    all cores when there is much to read) and their findings kept; only the few whose bytes
    differ (at most :data:`MAX_CHANGED_NOTES`) are parsed and checked again.
 
-   When a note was added or removed (at most :data:`MAX_CHANGED_NOTES` of each), or
-   changed its surface, the stored link index is updated, and other notes are checked
+   When a file was added or removed (at most :data:`MAX_CHANGED_NOTES` of each), or a
+   note changed its surface, the stored link index is updated, and other notes are checked
    again too, in full (from the parse cache), but only those whose findings may change:
-   a note with a link without findings that looks up a name under which a note came, went
+   a note with a link without findings that looks up a name under which a file came, went
    or changed (each note's record keeps the names its links look up, see
    :func:`wikigraph.resolve.lookup_names`), and a note with a finding whose resolution or
    "did you mean" may change (:func:`wikigraph.checks.findings_may_change`).
@@ -926,25 +926,6 @@ def identity_digest(identity: Identity) -> bytes:
     return blake2b(data, digest_size=_IDENTITY_BYTES).digest()
 
 
-class _LookupNames:
-    """:func:`wikigraph.resolve.lookup_names` of links, remembered: many links share a
-    target."""
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, str, bool], set[str]] = {}
-
-    def __call__(self, link: Link) -> set[str]:
-        path = link.path
-        relative = "/" in path or path.startswith(".")  # only then the source folder counts
-        key = (path, link.source.rpartition("/")[0] if relative else "", link.is_url)
-        names = self._known.get(key)
-        if names is None:
-            from wikigraph.resolve import lookup_names
-
-            names = self._known[key] = lookup_names(link)
-        return names
-
-
 def _finding_record(finding: _Finding) -> FindingRecord:
     return (finding.code, finding.message, finding.hint, finding.suggestion)
 
@@ -1299,7 +1280,7 @@ def _store_full(
     digests_of = vault.note_digests
     if any(note.path not in digests_of for note in vault.notes):
         return  # not loaded by load_vault: nothing to store
-    names_of = _LookupNames()
+    from wikigraph.resolve import lookup_names
 
     def records() -> Iterator[tuple[str, bytes]]:
         for note in vault.notes:
@@ -1316,7 +1297,7 @@ def _store_full(
                     identity = link_identity(link)
                     if identity not in reported:
                         fine.append(identity_digest(identity))
-                        reads.update(names_of(link))
+                        reads.update(lookup_names(link))
             record = _NoteRecord.of(note, digests[0], digests[1], reported, fine, out, reads)
             yield note.path, record.encode()
 
@@ -1409,7 +1390,7 @@ def _changed(
         if path not in notes:
             return None
         changed.add(path)
-    sizes = {path: listing.stats[4 * notes[path]] for path in changed | added}
+    sizes = {path: listing.stats[4 * notes[path]] for path in changed | (added & notes.keys())}
     return _Changed(stored, listing, settings, shown, root).run(sizes, read or {}, added, removed)
 
 
@@ -1439,9 +1420,9 @@ def changed_notes(old: Listing, new: Listing) -> set[str] | None:
 
 
 def note_changes(old: Listing, new: Listing) -> tuple[set[str], set[str], set[str]] | None:
-    """The notes whose stat changed, the notes added and the notes removed; None when
-    anything else changed: another file or a folder added or removed, a symlink, a file
-    of another kind."""
+    """The notes whose stat changed, the files (notes or others) added and the files
+    removed; None when anything else changed: a folder added or removed, a symlink, a
+    file of another kind."""
     changed = changed_notes(old, new)
     if changed is not None:
         return changed, set(), set()
@@ -1451,8 +1432,9 @@ def note_changes(old: Listing, new: Listing) -> tuple[set[str], set[str], set[st
     after = {path: i for i, path in enumerate(new.paths)}
     added = after.keys() - before.keys()
     removed = before.keys() - after.keys()
-    if any(new.kinds[after[path]] != _NOTE for path in added) or any(
-        old.kinds[before[path]] != _NOTE for path in removed
+    files = (_NOTE, _FILE)
+    if any(new.kinds[after[path]] not in files for path in added) or any(
+        old.kinds[before[path]] not in files for path in removed
     ):
         return None
     changed = set()
@@ -1581,20 +1563,20 @@ class _Changed(_StoredVault):
         added: Set[str] = frozenset(),
         removed: Set[str] = frozenset(),
     ) -> Report | None:
-        """Read the changed and ``added`` notes (given with their sizes), parse those
-        whose bytes differ and check those again; None when more than
-        :data:`MAX_CHANGED_NOTES` of them changed their bytes, or more than that many
-        notes were added or removed.
+        """Read the changed and added notes (given with their sizes), parse those whose
+        bytes differ and check those again; None when more than :data:`MAX_CHANGED_NOTES`
+        of them changed their bytes, or more than that many files (notes or others) were
+        ``added`` or ``removed``.
 
         A note with the same bytes as before (only its stat changed, as for every note
         after a fresh checkout) keeps its record: only its new stat is stored. The notes
         are read on all cores when there is much to read, and parsed only where their
-        bytes differ. Notes the caller has ``read`` are not read again. When a note was
-        added or removed, or changed its surface, other notes may resolve otherwise: see
-        :meth:`_reshape`."""
+        bytes differ. Notes the caller has ``read`` are not read again. When a file was
+        added or removed, or a note changed its surface, other notes may resolve
+        otherwise: see :meth:`_reshape`."""
         from wikigraph.resolve import index_part
 
-        if len(added) + len(removed) > MAX_CHANGED_NOTES:
+        if len(added) > MAX_CHANGED_NOTES or len(removed) > MAX_CHANGED_NOTES:
             return None
         blobs = self.stored.chunked("notes")
         known = {
@@ -1701,7 +1683,7 @@ class _Changed(_StoredVault):
         records: Mapping[str, _NoteRecord],
         parsed: Mapping[str, Note],
     ) -> Report:
-        from wikigraph.checks import Checker, finding_order, graph_target, orphan_finding
+        from wikigraph.checks import Checker, graph_target
         from wikigraph.resolve import ResolveOptions, resolve_link
 
         stored = _ReportRecord.decode(self.stored.section("report"))
@@ -1721,7 +1703,8 @@ class _Changed(_StoredVault):
         pending: dict[str, list[_Finding]] = {}
         targets: dict[str, set[str]] = {}
         counts_before: dict[str, int] = {}
-        names_of = _LookupNames()
+        from wikigraph.resolve import lookup_names
+
         for path, note in parsed.items():
             record = records[path]
             if path in excluded:  # not checked: only its surface matters, and it is the same
@@ -1750,7 +1733,7 @@ class _Changed(_StoredVault):
                         found_here.extend(found)
                         continue
                 fine.append(digest)
-                reads.update(names_of(link))
+                reads.update(lookup_names(link))
             pending[path] = checker.note_findings(note, found_here)
             out: set[str] | None = None
             if incoming is not None:
@@ -1762,24 +1745,8 @@ class _Changed(_StoredVault):
                 targets[path] = out
             record = _NoteRecord.of(note, record.digest, record.surface, memo, fine, out, reads)
             blobs[path] = record.encode()
-        for path, findings in pending.items():
-            note = parsed[path]
-            if (
-                "orphan-note" in checker.enabled
-                and note.parsed
-                and incoming is not None
-                and not incoming.get(path)
-                and not any(index().is_note(target) for target in targets[path])
-            ):
-                findings.append(orphan_finding(path))
-            findings.sort(key=finding_order)
-            diagnostics, hidden = checker.settle(findings, {path: note})
-            stored.replace(path, diagnostics, hidden.get(path, (0, 0)))
-        if incoming is not None:
-            self._graph(checker, blobs, parsed, counts_before, incoming, excluded, index(), stored)
-            for path in counts_before:
-                if not incoming.get(path):
-                    incoming.pop(path, None)
+        graph = (counts_before, incoming, targets) if incoming is not None else None
+        self._settle(checker, pending, parsed, graph, blobs, index, stored)
         how = f"notes:{len(parsed)}"
         report = render(stored.result(), self.shown, how)
         self._store(blobs, parsed, stored, report)
@@ -1798,60 +1765,31 @@ class _Changed(_StoredVault):
         their aliases, headings or block ids); None when a note to check cannot be had.
 
         The link index is updated, and checked again are: the ``parsed`` notes, every note
-        with a link that has a finding (its "did you mean" may change), and every note
         with a link without findings that looks up a name (see
-        :func:`wikigraph.resolve.lookup_names`) under which a file came, went or changed.
-        The notes to check that did not change come from the parse cache. Every other
-        note resolves and is reported as before."""
-        from wikigraph.checks import IndexChange, findings_may_change
+        :func:`wikigraph.resolve.lookup_names`) under which a file came, went or changed,
+        and every note with a link whose findings may change
+        (:func:`wikigraph.checks.findings_may_change`). The notes to check that did not
+        change come from the parse cache. Every other note is reported as before."""
+        from wikigraph.checks import IndexChange, file_extensions, findings_may_change
         from wikigraph.model import Note
-        from wikigraph.resolve import file_names, name_key
 
-        by_name, keys, folder_keys, aliases, notes, excluded, folders = self.stored_index()
         surfaces = self.surfaces()
-        gone = {path: _NoteRecord.decode(blobs.pop(path)) for path in sorted(removed)}
+        _, keys, _, _, notes, _, _ = self.stored_index()
+        files = {path for path in keys if path not in notes}
+        added_files = added - parsed.keys()
+        removed_files = removed - notes
+        if file_extensions(files) != file_extensions((files - removed_files) | added_files):
+            return None  # a link to a name with that extension asks for a file, or no longer
+        removed_notes = removed - removed_files
         before = [
             Note(path=path, title="", aliases=tuple(_load(surfaces[path])[0]),
                  headings=_headings_of(surfaces[path]), blocks=_blocks_of(surfaces[path]))
-            for path in sorted(removed | reshaped)
+            for path in sorted(removed_notes | reshaped)
         ]  # fmt: skip
-        change = IndexChange.of([*before, *(parsed[path] for path in sorted(reshaped | added))])
-        for path in sorted(removed | reshaped):
-            for alias in _load(surfaces[path])[0]:
-                key = name_key(alias.strip())
-                owners = tuple(p for p in aliases.get(key, ()) if p != path)
-                if owners:
-                    aliases[key] = owners
-                else:
-                    aliases.pop(key, None)
-        for path in sorted(reshaped | added):
-            for alias in parsed[path].aliases:
-                key = name_key(alias.strip())
-                aliases[key] = tuple(sorted({*aliases.get(key, ()), path}))
-        for path in sorted(removed):
-            del surfaces[path]
-            for name in file_names(keys.pop(path), True):
-                owners = tuple(p for p in by_name.get(name, ()) if p != path)
-                if owners:
-                    by_name[name] = owners
-                else:
-                    del by_name[name]
-        for path in sorted(added):
-            keys[path] = name_key(path)
-            for name in file_names(path, True):
-                found = list(by_name.get(name, ()))
-                bisect.insort(found, path)
-                by_name[name] = tuple(found)
-        for path, note in parsed.items():
-            surfaces[path] = _surface_record(note)
-        if added:
-            surfaces = dict(sorted(surfaces.items()))  # in path order, as the scan has notes
-            excluded |= _excluded(self.root, self.settings, added)
-        notes = (notes - removed) | added
-        self._surfaces = surfaces
-        self._names = (by_name, keys)
-        self._parts = (folder_keys, aliases, notes, excluded - removed, folders)
-
+        now = [parsed[path] for path in sorted(reshaped | (added - added_files))]
+        change = IndexChange.of([*before, *now], sorted(added_files | removed_files))
+        self._update_index(parsed, added, removed, reshaped)
+        gone = {path: _NoteRecord.decode(blobs.pop(path)) for path in sorted(removed_notes)}
         excluded = self.excluded()
         kept: dict[str, _NoteRecord] = {}
         for path, blob in blobs.items():
@@ -1873,7 +1811,54 @@ class _Changed(_StoredVault):
             else:
                 loaded[path] = note
         return self._check_again(blobs, {**kept, **records}, dict(sorted(loaded.items())),
-                                 parsed, gone)  # fmt: skip
+                                 parsed, gone, (added_files, removed_files))  # fmt: skip
+
+    def _update_index(
+        self, parsed: Mapping[str, Note], added: Set[str], removed: Set[str], reshaped: Set[str]
+    ) -> None:
+        """Make the stored link index, surfaces and excluded files those of the vault
+        with the files ``added`` and ``removed`` and the notes ``reshaped`` (``parsed``:
+        every note parsed, as it is now, the added ones among them)."""
+        from wikigraph.resolve import file_names, name_key
+
+        by_name, keys, folder_keys, aliases, notes, excluded, folders = self.stored_index()
+        surfaces = self.surfaces()
+        for path in sorted((removed & notes) | reshaped):
+            for alias in _load(surfaces[path])[0]:
+                key = name_key(alias.strip())
+                owners = tuple(p for p in aliases.get(key, ()) if p != path)
+                if owners:
+                    aliases[key] = owners
+                else:
+                    aliases.pop(key, None)
+        for path in sorted(reshaped | (added & parsed.keys())):
+            for alias in parsed[path].aliases:
+                key = name_key(alias.strip())
+                aliases[key] = tuple(sorted({*aliases.get(key, ()), path}))
+        for path in sorted(removed):
+            if path in notes:
+                del surfaces[path]
+            for name in file_names(keys.pop(path), path in notes):
+                owners = tuple(p for p in by_name.get(name, ()) if p != path)
+                if owners:
+                    by_name[name] = owners
+                else:
+                    del by_name[name]
+        for path in sorted(added):
+            keys[path] = name_key(path)
+            for name in file_names(path, path in parsed):
+                found = list(by_name.get(name, ()))
+                bisect.insort(found, path)
+                by_name[name] = tuple(found)
+        for path, note in parsed.items():
+            surfaces[path] = _surface_record(note)
+        if added:
+            surfaces = dict(sorted(surfaces.items()))  # in path order, as the scan has notes
+            excluded |= _excluded(self.root, self.settings, added)
+        self._surfaces = surfaces
+        self._names = (by_name, keys)
+        self._parts = (folder_keys, aliases, (notes - removed) | (added & parsed.keys()),
+                       excluded - removed, folders)  # fmt: skip
 
     def _notes_at(self, records: Mapping[str, _NoteRecord]) -> dict[str, Note] | None:
         """The notes of ``records``, which did not change: from the parse cache, else read
@@ -1914,10 +1899,18 @@ class _Changed(_StoredVault):
         notes: Mapping[str, Note],
         parsed: Mapping[str, Note],
         gone: Mapping[str, _NoteRecord],
+        files: tuple[Set[str], Set[str]],
     ) -> Report:
         """Check ``notes`` again in full against the index as it is now, with the notes
-        whose ``records`` are ``gone`` taken away."""
-        from wikigraph.checks import Checker, finding_order, graph_target, orphan_finding
+        whose ``records`` are ``gone`` taken away, and the other ``files`` (added,
+        removed) added and taken away."""
+        from wikigraph.checks import (
+            Checker,
+            finding_order,
+            graph_target,
+            name_finding,
+            unused_finding,
+        )
         from wikigraph.resolve import ResolveOptions, resolve_link
 
         stored = _ReportRecord.decode(self.stored.section("report"))
@@ -1939,8 +1932,12 @@ class _Changed(_StoredVault):
                 for target in record.targets or ():
                     count(target, -1)
             stored.replace(path, (), (0, 0))
+        added_files, removed_files = files
+        for path in removed_files:
+            stored.replace(path, (), (0, 0))
         options = ResolveOptions(alias_links=self.settings.alias_links)
-        names_of = _LookupNames()
+        from wikigraph.resolve import lookup_names
+
         pending: dict[str, list[_Finding]] = {}
         targets: dict[str, set[str]] = {}
         for path, note in notes.items():
@@ -1959,7 +1956,7 @@ class _Changed(_StoredVault):
                     found_here.extend(found)
                 else:
                     fine.append(identity_digest(identity))
-                    reads.update(names_of(link))
+                    reads.update(lookup_names(link))
                 joined = graph_target(resolved)
                 if joined is not None:
                     out.add(joined)
@@ -1971,24 +1968,17 @@ class _Changed(_StoredVault):
             kept = out if incoming is not None else None
             record = _NoteRecord.of(note, record.digest, record.surface, memo, fine, kept, reads)
             blobs[path] = record.encode()
-        for path, findings in pending.items():
-            note = notes[path]
-            if (
-                "orphan-note" in checker.enabled
-                and note.parsed
-                and incoming is not None
-                and not incoming.get(path)
-                and not any(index.is_note(target) for target in targets[path])
-            ):
-                findings.append(orphan_finding(path))
-            findings.sort(key=finding_order)
-            diagnostics, hidden = checker.settle(findings, {path: note})
+        graph = (counts_before, incoming, targets) if incoming is not None else None
+        self._settle(checker, pending, notes, graph, blobs, lambda: index, stored, added_files)
+        for path in sorted(added_files - excluded):
+            made: list[_Finding | None] = []
+            if "unlinkable-name" in checker.enabled:
+                made.append(name_finding(path))
+            if "unused-attachment" in checker.enabled and not (incoming or {}).get(path):
+                made.append(unused_finding(path))
+            findings = sorted((f for f in made if f is not None), key=finding_order)
+            diagnostics, hidden = checker.settle(findings, {})
             stored.replace(path, diagnostics, hidden.get(path, (0, 0)))
-        if incoming is not None:
-            self._graph(checker, blobs, notes, counts_before, incoming, excluded, index, stored)
-            for path in counts_before:
-                if not incoming.get(path):
-                    incoming.pop(path, None)
         checked = (set(stored.note_paths) - gone.keys()) | (parsed.keys() - excluded)
         stored.note_paths = tuple(sorted(checked))
         stored.notes = len(checked)
@@ -1996,23 +1986,64 @@ class _Changed(_StoredVault):
         self._store(blobs, parsed, stored, report, reshaped=True)
         return report
 
+    def _settle(
+        self,
+        checker: Checker,
+        pending: Mapping[str, list[_Finding]],
+        notes: Mapping[str, Note],
+        graph: tuple[dict[str, int], dict[str, int], Mapping[str, set[str]]] | None,
+        blobs: Mapping[str, bytes],
+        index: Callable[[], VaultIndex],
+        stored: _ReportRecord,
+        fresh: Set[str] = frozenset(),
+    ) -> None:
+        """Make the findings ``pending`` for the ``notes`` checked again their findings in
+        ``stored``, with their orphan findings; then, with the graph checks on (``graph``:
+        the incoming counts before, the counts now, and the targets of the notes), add or
+        remove the graph findings of the other files whose being linked changed (but
+        those ``fresh`` in the vault, which have none yet)."""
+        from wikigraph.checks import finding_order, orphan_finding
+
+        for path, findings in pending.items():
+            note = notes[path]
+            if (
+                graph is not None
+                and "orphan-note" in checker.enabled
+                and note.parsed
+                and not graph[1].get(path)
+                and not any(index().is_note(target) for target in graph[2][path])
+            ):
+                findings.append(orphan_finding(path))
+            findings.sort(key=finding_order)
+            diagnostics, hidden = checker.settle(findings, {path: note})
+            stored.replace(path, diagnostics, hidden.get(path, (0, 0)))
+        if graph is not None:
+            counts_before, incoming, _ = graph
+            excluded = self.excluded()
+            skipped = notes.keys() | fresh
+            self._graph(checker, blobs, skipped, counts_before, incoming, excluded, index(), stored)
+            for path in counts_before:
+                if not incoming.get(path):
+                    incoming.pop(path, None)
+
     def _graph(
         self,
         checker: Checker,
         blobs: Mapping[str, bytes],
-        parsed: Mapping[str, Note],
+        checked: Set[str],
         counts_before: Mapping[str, int],
         incoming: Mapping[str, int],
         excluded: frozenset[str],
         index: VaultIndex,
         stored: _ReportRecord,
     ) -> None:
-        """Add or remove the graph finding of each other file whose being linked changed."""
+        """Add or remove the graph finding of each file but the ``checked`` ones whose
+        being linked changed."""
         from wikigraph.checks import orphan_finding, unused_finding
 
         for path, before in counts_before.items():
             now = incoming.get(path, 0)
-            if path in parsed or path in excluded or (before == 0) == (now == 0):
+            if path in checked or path in excluded or (before == 0) == (now == 0):
                 continue
             if path not in index.keys:
                 continue  # removed

@@ -478,35 +478,38 @@ def resolve_link(
     return ResolvedLink(link, LinkStatus.UNRESOLVED, subpath_kind=kind, reason=Unresolved.MISSING)
 
 
-def lookup_names(link: Link) -> set[str]:
+def lookup_names(link: Link) -> tuple[str, ...]:
     """Every name under which :func:`resolve_link` may look ``link`` up: each last part
-    of a path it tries (a key of :attr:`VaultIndex.by_name`), and the alias it may try,
-    after a NUL.
+    of a path it tries (a key of :attr:`VaultIndex.by_name`), and the alias it may try.
 
     While the vault's folders stay the same, a file added or removed under none of these
     names, or a note's aliases, headings or block ids changed under none of them, cannot
     change how the link resolves (see :func:`file_names`).
     """
     path = link.path
-    if link.is_url or not path or _WINDOWS_PATH.match(path):
-        return set()
+    if link.is_url or not path:
+        return ()
+    if (path[1:2] == ":" or path[:2] == "\\\\") and _WINDOWS_PATH.match(path):
+        return ()
     key = name_key(path)
-    if key.endswith("/"):
-        return set()  # a folder link: only the folders decide
-    tried = []
+    stripped = path.strip()
+    alias = key if stripped is path else name_key(stripped)
+    last = key.rpartition("/")[2]
+    if last not in ("", ".", ".."):  # every path tried ends with it
+        return (last, last[:-3], alias) if last.endswith(".md") else (last, alias)
+    if not last:
+        return ()  # a folder link: only the folders decide
     parts = normalise_segments(key.split("/"))
-    if key.startswith(("./", "../")) or key in (".", "..") or "/" in key:
-        source = name_key(_folder(link.source)).split("/") if "/" in link.source else []
-        tried.append(normalise_segments([*source, *key.split("/")]))
-        if parts is not None and not key.startswith(("./", "../")):
-            tried.append(normalise_segments([*source, *parts]))
-    tried.append(parts)
-    names = {"\0" + name_key(path.strip())}
+    source = name_key(_folder(link.source)).split("/") if "/" in link.source else []
+    tried = [parts, normalise_segments([*source, *key.split("/")])]
+    if parts is not None:
+        tried.append(normalise_segments([*source, *parts]))
+    names = {alias}
     for found in tried:
         if found is not None:
             last = found[-1] if found else ""
             names.update((last, _strip_md(last)))
-    return names
+    return tuple(names)
 
 
 def file_names(path: str, is_note: bool, aliases: Iterable[str] = ()) -> set[str]:
@@ -514,7 +517,7 @@ def file_names(path: str, is_note: bool, aliases: Iterable[str] = ()) -> set[str
     a link is affected by the file only when :func:`lookup_names` share one of them."""
     name = last_part(name_key(path))
     names = {name, name[:-3]} if is_note else {name}
-    names.update("\0" + name_key(alias.strip()) for alias in aliases)
+    names.update(name_key(alias.strip()) for alias in aliases)
     return names
 
 
