@@ -1683,8 +1683,7 @@ class _Changed(_StoredVault):
         records: Mapping[str, _NoteRecord],
         parsed: Mapping[str, Note],
     ) -> Report:
-        from wikigraph.checks import Checker, graph_target
-        from wikigraph.resolve import ResolveOptions, resolve_link
+        from wikigraph.checks import Checker
 
         stored = _ReportRecord.decode(self.stored.section("report"))
         excluded = self.excluded()
@@ -1699,52 +1698,16 @@ class _Changed(_StoredVault):
         incoming = stored.incoming
         if checker.graph and incoming is None:
             raise StateError("report")
-        options = ResolveOptions(alias_links=self.settings.alias_links)
-        pending: dict[str, list[_Finding]] = {}
-        targets: dict[str, set[str]] = {}
         counts_before: dict[str, int] = {}
-        from wikigraph.resolve import lookup_names
-
         for path, note in parsed.items():
-            record = records[path]
             if path in excluded:  # not checked: only its surface matters, and it is the same
+                record = records[path]
                 record = _NoteRecord.of(note, record.digest, record.surface, {}, (), None)
                 blobs[path] = record.encode()
-                continue
-            known_fine = record.fine_digests()
-            memo: dict[Identity, list[FindingRecord]] = {}
-            fine: list[bytes] = []
-            reads: set[str] = set()
-            found_here: list[_Finding] = []
-            for link in note.links:
-                # A link the note had before is reported as before; only new ones are
-                # resolved and checked.
-                identity = link_identity(link)
-                known = record.memo.get(identity)
-                if known is not None:
-                    memo[identity] = list(known)
-                    found_here.extend(_finding_of(link, *finding) for finding in known)
-                    continue
-                digest = identity_digest(identity)
-                if digest not in known_fine:
-                    found = checker.link_findings(resolve_link(link, index(), options))
-                    if found:
-                        memo[identity] = [_finding_record(f) for f in found]
-                        found_here.extend(found)
-                        continue
-                fine.append(digest)
-                reads.update(lookup_names(link))
-            pending[path] = checker.note_findings(note, found_here)
-            out: set[str] | None = None
-            if incoming is not None:
-                resolved = (resolve_link(link, index(), options) for link in note.links)
-                out = {target for target in map(graph_target, resolved) if target is not None}
-                for target in set(record.targets or ()) ^ out:
-                    counts_before.setdefault(target, incoming.get(target, 0))
-                    incoming[target] = incoming.get(target, 0) + (1 if target in out else -1)
-                targets[path] = out
-            record = _NoteRecord.of(note, record.digest, record.surface, memo, fine, out, reads)
-            blobs[path] = record.encode()
+        checked = {path: note for path, note in parsed.items() if path not in excluded}
+        pending, targets = self._check_notes(
+            checker, checked, records, index, blobs, incoming, counts_before, reuse=True
+        )
         graph = (counts_before, incoming, targets) if incoming is not None else None
         self._settle(checker, pending, parsed, graph, blobs, index, stored)
         how = f"notes:{len(parsed)}"
@@ -1904,14 +1867,7 @@ class _Changed(_StoredVault):
         """Check ``notes`` again in full against the index as it is now, with the notes
         whose ``records`` are ``gone`` taken away, and the other ``files`` (added,
         removed) added and taken away."""
-        from wikigraph.checks import (
-            Checker,
-            finding_order,
-            graph_target,
-            name_finding,
-            unused_finding,
-        )
-        from wikigraph.resolve import ResolveOptions, resolve_link
+        from wikigraph.checks import Checker, finding_order, name_finding, unused_finding
 
         stored = _ReportRecord.decode(self.stored.section("report"))
         index = self.index()
@@ -1921,53 +1877,18 @@ class _Changed(_StoredVault):
         if checker.graph and incoming is None:
             raise StateError("report")
         counts_before: dict[str, int] = {}
-
-        def count(target: str, change: int) -> None:
-            assert incoming is not None
-            counts_before.setdefault(target, incoming.get(target, 0))
-            incoming[target] = incoming.get(target, 0) + change
-
         for path, record in gone.items():
             if incoming is not None:
                 for target in record.targets or ():
-                    count(target, -1)
+                    counts_before.setdefault(target, incoming.get(target, 0))
+                    incoming[target] = incoming.get(target, 0) - 1
             stored.replace(path, (), (0, 0))
         added_files, removed_files = files
         for path in removed_files:
             stored.replace(path, (), (0, 0))
-        options = ResolveOptions(alias_links=self.settings.alias_links)
-        from wikigraph.resolve import lookup_names
-
-        pending: dict[str, list[_Finding]] = {}
-        targets: dict[str, set[str]] = {}
-        for path, note in notes.items():
-            record = records[path]
-            memo: dict[Identity, list[FindingRecord]] = {}
-            fine: list[bytes] = []
-            reads: set[str] = set()
-            found_here: list[_Finding] = []
-            out: set[str] = set()
-            for link in note.links:
-                resolved = resolve_link(link, index, options)
-                found = checker.link_findings(resolved)
-                identity = link_identity(link)
-                if found:
-                    memo[identity] = [_finding_record(f) for f in found]
-                    found_here.extend(found)
-                else:
-                    fine.append(identity_digest(identity))
-                    reads.update(lookup_names(link))
-                joined = graph_target(resolved)
-                if joined is not None:
-                    out.add(joined)
-            pending[path] = checker.note_findings(note, found_here)
-            if incoming is not None:
-                for target in set(record.targets or ()) ^ out:
-                    count(target, 1 if target in out else -1)
-                targets[path] = out
-            kept = out if incoming is not None else None
-            record = _NoteRecord.of(note, record.digest, record.surface, memo, fine, kept, reads)
-            blobs[path] = record.encode()
+        pending, targets = self._check_notes(
+            checker, notes, records, lambda: index, blobs, incoming, counts_before, reuse=False
+        )
         graph = (counts_before, incoming, targets) if incoming is not None else None
         self._settle(checker, pending, notes, graph, blobs, lambda: index, stored, added_files)
         for path in sorted(added_files - excluded):
@@ -1985,6 +1906,68 @@ class _Changed(_StoredVault):
         report = render(stored.result(), self.shown, f"vault:{len(notes)}")
         self._store(blobs, parsed, stored, report, reshaped=True)
         return report
+
+    def _check_notes(
+        self,
+        checker: Checker,
+        notes: Mapping[str, Note],
+        records: Mapping[str, _NoteRecord],
+        index: Callable[[], VaultIndex],
+        blobs: dict[str, bytes],
+        incoming: dict[str, int] | None,
+        counts_before: dict[str, int],
+        *,
+        reuse: bool,
+    ) -> tuple[dict[str, list[_Finding]], dict[str, set[str]]]:
+        """Check each of ``notes`` (none excluded) and store its new record in ``blobs``.
+
+        Returns each note's findings (but the graph's) and, with the graph checks on, the
+        files each links to, counted in ``incoming`` (``counts_before`` is given each count
+        that changed, as it was). With ``reuse``, a link that the note's record has is
+        reported as before and only new ones are resolved and checked; otherwise every
+        link is."""
+        from wikigraph.checks import graph_target
+        from wikigraph.resolve import ResolveOptions, lookup_names, resolve_link
+
+        options = ResolveOptions(alias_links=self.settings.alias_links)
+        pending: dict[str, list[_Finding]] = {}
+        targets: dict[str, set[str]] = {}
+        for path, note in notes.items():
+            record = records[path]
+            known_memo = record.memo if reuse else {}
+            known_fine = record.fine_digests() if reuse else set()
+            memo: dict[Identity, list[FindingRecord]] = {}
+            fine: list[bytes] = []
+            reads: set[str] = set()
+            found_here: list[_Finding] = []
+            for link in note.links:
+                identity = link_identity(link)
+                known = known_memo.get(identity)
+                if known is not None:
+                    memo[identity] = list(known)
+                    found_here.extend(_finding_of(link, *finding) for finding in known)
+                    continue
+                digest = identity_digest(identity)
+                if digest not in known_fine:
+                    found = checker.link_findings(resolve_link(link, index(), options))
+                    if found:
+                        memo[identity] = [_finding_record(f) for f in found]
+                        found_here.extend(found)
+                        continue
+                fine.append(digest)
+                reads.update(lookup_names(link))
+            pending[path] = checker.note_findings(note, found_here)
+            out: set[str] | None = None
+            if incoming is not None:
+                resolved = (resolve_link(link, index(), options) for link in note.links)
+                out = {target for target in map(graph_target, resolved) if target is not None}
+                for target in set(record.targets or ()) ^ out:
+                    counts_before.setdefault(target, incoming.get(target, 0))
+                    incoming[target] = incoming.get(target, 0) + (1 if target in out else -1)
+                targets[path] = out
+            record = _NoteRecord.of(note, record.digest, record.surface, memo, fine, out, reads)
+            blobs[path] = record.encode()
+        return pending, targets
 
     def _settle(
         self,
