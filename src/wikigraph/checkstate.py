@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 
     from wikigraph.checks import Checker, CheckResult, Diagnostic, _Finding
     from wikigraph.config import Settings
-    from wikigraph.model import Block, Heading, Link, Note
+    from wikigraph.model import Block, Heading, Link, Note, ResolvedLink
     from wikigraph.resolve import VaultIndex
     from wikigraph.vault import Vault
 
@@ -943,6 +943,17 @@ def _headings_of(surface: bytes) -> tuple[Heading, ...]:
     return tuple([Heading(text, level, line) for text, level, line in _load(surface)[1]])
 
 
+def _surface_note(path: str, surface: bytes) -> Note:
+    """The note at ``path`` as far as its stored ``surface`` tells: its title, aliases,
+    headings and blocks."""
+    from wikigraph.model import Note
+    from wikigraph.parse import note_title
+
+    aliases = tuple(_load(surface)[0])
+    return Note(path=path, title=note_title(path), aliases=aliases,
+                headings=_headings_of(surface), blocks=_blocks_of(surface))  # fmt: skip
+
+
 def _blocks_of(surface: bytes) -> tuple[Block, ...]:
     from wikigraph.model import Block
 
@@ -1635,8 +1646,7 @@ class _Changed(_StoredVault):
 
     def vault(self, parsed: Mapping[str, Note], index: VaultIndex) -> Vault:
         """The vault as far as suggestions see it: every file, folder and note surface."""
-        from wikigraph.model import Note, VaultFile
-        from wikigraph.parse import note_title
+        from wikigraph.model import VaultFile
         from wikigraph.vault import Vault
 
         _, keys, _, _, notes, excluded, folders = self.stored_index()
@@ -1647,13 +1657,7 @@ class _Changed(_StoredVault):
         for path, surface in self.surfaces().items():
             note = parsed.get(path)
             if note is None:
-                note = Note(
-                    path=path,
-                    title=note_title(path),
-                    aliases=tuple(_load(surface)[0]),
-                    headings=_headings_of(surface),
-                    blocks=_blocks_of(surface),
-                )
+                note = _surface_note(path, surface)
             found.append(note)
         return Vault(
             root=self.root,
@@ -1734,7 +1738,6 @@ class _Changed(_StoredVault):
         (:func:`wikigraph.checks.findings_may_change`). The notes to check that did not
         change come from the parse cache. Every other note is reported as before."""
         from wikigraph.checks import IndexChange, file_extensions, findings_may_change
-        from wikigraph.model import Note
 
         surfaces = self.surfaces()
         _, keys, _, _, notes, _, _ = self.stored_index()
@@ -1744,11 +1747,7 @@ class _Changed(_StoredVault):
         if file_extensions(files) != file_extensions((files - removed_files) | added_files):
             return None  # a link to a name with that extension asks for a file, or no longer
         removed_notes = removed - removed_files
-        before = [
-            Note(path=path, title="", aliases=tuple(_load(surfaces[path])[0]),
-                 headings=_headings_of(surfaces[path]), blocks=_blocks_of(surfaces[path]))
-            for path in sorted(removed_notes | reshaped)
-        ]  # fmt: skip
+        before = [_surface_note(path, surfaces[path]) for path in sorted(removed_notes | reshaped)]
         now = [parsed[path] for path in sorted(reshaped | (added - added_files))]
         change = IndexChange.of([*before, *now], sorted(added_files | removed_files))
         self._update_index(parsed, added, removed, reshaped)
@@ -1940,7 +1939,8 @@ class _Changed(_StoredVault):
             fine: list[bytes] = []
             reads: set[str] = set()
             found_here: list[_Finding] = []
-            for link in note.links:
+            resolved: dict[int, ResolvedLink] = {}  # the links resolved here, by position
+            for at, link in enumerate(note.links):
                 identity = link_identity(link)
                 known = known_memo.get(identity)
                 if known is not None:
@@ -1949,7 +1949,8 @@ class _Changed(_StoredVault):
                     continue
                 digest = identity_digest(identity)
                 if digest not in known_fine:
-                    found = checker.link_findings(resolve_link(link, index(), options))
+                    resolved[at] = resolve_link(link, index(), options)
+                    found = checker.link_findings(resolved[at])
                     if found:
                         memo[identity] = [_finding_record(f) for f in found]
                         found_here.extend(found)
@@ -1959,8 +1960,11 @@ class _Changed(_StoredVault):
             pending[path] = checker.note_findings(note, found_here)
             out: set[str] | None = None
             if incoming is not None:
-                resolved = (resolve_link(link, index(), options) for link in note.links)
-                out = {target for target in map(graph_target, resolved) if target is not None}
+                every = (
+                    resolved.get(at) or resolve_link(link, index(), options)
+                    for at, link in enumerate(note.links)
+                )
+                out = {target for target in map(graph_target, every) if target is not None}
                 for target in set(record.targets or ()) ^ out:
                     counts_before.setdefault(target, incoming.get(target, 0))
                     incoming[target] = incoming.get(target, 0) + (1 if target in out else -1)
