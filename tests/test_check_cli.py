@@ -8,6 +8,7 @@ import pty
 import select
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,25 @@ def test_check_cli__output_file(vault: Path, capsys: pytest.CaptureFixture[str])
     assert document["summary"]["failed"] is True
     code, _, err = run(["vault", "-o", "vault/Home.md/x.txt"], capsys)
     assert code == 2 and err.startswith('wikigraph: error: cannot write "vault/Home.md/x.txt"')
+
+
+def test_check_cli__output_to_a_pipe_or_symlink(
+    vault: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-o`` writes through a named pipe (like ``/dev/null`` or ``/dev/stdout``) and a
+    symlink's target; neither is replaced by a regular file."""
+    os.mkfifo("pipe")
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(Path("pipe").read_text()), daemon=True)
+    reader.start()
+    code, out, _ = run(["vault", "-o", "pipe"], capsys)
+    reader.join(timeout=10)
+    assert (code, out) == (1, "")
+    assert received and received[0].startswith("vault/Home.md:3:1: error: no note named")
+    assert Path("pipe").is_fifo()
+    Path("link.txt").symlink_to("report.txt")
+    code, _, _ = run(["vault", "-o", "link.txt"], capsys)
+    assert Path("link.txt").is_symlink() and Path("report.txt").read_text() == received[0]
 
 
 def test_check_cli__quiet(vault: Path, capsys: pytest.CaptureFixture[str]) -> None:
