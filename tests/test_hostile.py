@@ -387,3 +387,28 @@ def test_hostile__results_do_not_depend_on_file_creation_order(tmp_path: Path) -
         reports.append(outputs)
     assert reports[0] == reports[1] == reports[2]
     assert "ambiguous-link" in reports[0][0]
+
+
+def test_hostile__folders_nested_deeper_than_the_call_stack(tmp_path: Path) -> None:
+    """A vault whose folders nest deeper than Python's recursion limit is walked whole."""
+    vault = tmp_path / "vault"
+    folder = vault
+    folder.mkdir()
+    for _ in range(sys.getrecursionlimit() + 100):  # Path.mkdir(parents=True) would recurse
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / "bottom.md").write_text("Up to [[top]], and [[nowhere]].\n", encoding="utf-8")
+    (vault / "top.md").write_text("Down to [[bottom]].\n", encoding="utf-8")
+    bottom = (folder / "bottom.md").relative_to(vault).as_posix()
+
+    result = run_cli("check", str(vault), "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1, result.stderr
+    found = [(d["path"], d["code"]) for d in json.loads(result.stdout)["diagnostics"]]
+    assert found == [(bottom, "broken-link")]
+    for command in (["build", "-o", "site"], ["export", "-o", "graph.json"]):
+        result = run_cli(command[0], str(vault), *command[1:], cwd=tmp_path)
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.returncode == 0, result.stderr
+    edges = json.loads((tmp_path / "graph.json").read_text(encoding="utf-8"))["edges"]
+    assert {"top.md", bottom} <= {edge["source"] for edge in edges}

@@ -13,7 +13,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,7 +100,7 @@ class _Walker:
         self.problems.setdefault(path, []).append(Problem(code, message, severity=severity))
 
     def walk(self) -> None:
-        self._walk_dir(str(self.root), "")
+        self._walk_dir(str(self.root), "", self.real_root)
         # Symlinked folders come last, so that a folder reached both directly and through
         # a link is listed under its real path, and each real folder is walked once.
         while self.pending_links:
@@ -118,9 +118,28 @@ class _Walker:
                 continue
             self.seen_dirs.add(real)
             self.folders.append(rel)
-            self._walk_dir(full, rel)
+            self._walk_dir(full, rel, real)
 
-    def _walk_dir(self, full: str, rel: str) -> None:
+    def _walk_dir(self, full: str, rel: str, real: str) -> None:
+        """Walk the folder ``full`` (real path ``real``) and all below it, depth first in
+        name order. A stack of folders being listed, not recursion: folders may nest
+        deeper than Python's call stack goes."""
+        stack = [self._entries(full, rel, real)]
+        while stack:
+            found = next(stack[-1], None)
+            if found is None:
+                stack.pop()
+                continue
+            entry, rel_path, folder_real = found
+            below = self._visit(entry, rel_path, folder_real)
+            if below is not None:
+                stack.append(self._entries(entry.path, rel_path, below))
+
+    def _entries(
+        self, full: str, rel: str, real: str
+    ) -> Iterator[tuple[os.DirEntry[str], str, str]]:
+        """The entries of one folder to visit, in name order, each with its vault path and
+        the folder's real path."""
         try:
             with os.scandir(full) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
@@ -139,19 +158,20 @@ class _Walker:
                 shown = printable_name(rel_path)
                 self.problem(shown, "unreadable-file", "file name is not valid UTF-8; skipped")
                 continue
-            self._visit(entry, rel_path)
+            yield entry, rel_path, real
 
-    def _visit(self, entry: os.DirEntry[str], rel_path: str) -> None:
+    def _visit(self, entry: os.DirEntry[str], rel_path: str, folder_real: str) -> str | None:
+        """Record one entry; the real path of a folder to walk into, else None."""
         try:
             is_link = entry.is_symlink()
             info = entry.stat(follow_symlinks=True)
         except FileNotFoundError:
             if is_link:
                 self.problem(rel_path, "bad-symlink", "broken symlink: its target does not exist")
-            return  # otherwise it vanished during the scan
+            return None  # otherwise it vanished during the scan
         except OSError as error:
             self.problem(rel_path, "unreadable-file", f"cannot read: {error.strerror or error}")
-            return
+            return None
         if is_link:
             real = os.path.realpath(entry.path)
             if not is_inside(real, self.real_root):
@@ -160,15 +180,16 @@ class _Walker:
                     "outside-vault",
                     "symlink leads outside the vault; not followed",
                 )
-                return
+                return None
         if stat.S_ISDIR(info.st_mode):
             if is_link:
                 self.pending_links.append((entry.path, rel_path))
-                return
-            self.seen_dirs.add(os.path.realpath(entry.path))
+                return None
+            real = os.path.join(folder_real, entry.name)  # not a link: no need to resolve
+            self.seen_dirs.add(real)
             self.folders.append(rel_path)
-            self._walk_dir(entry.path, rel_path)
-        elif stat.S_ISREG(info.st_mode):
+            return real
+        if stat.S_ISREG(info.st_mode):
             self.files.append(
                 VaultFile(
                     path=rel_path,
@@ -180,6 +201,7 @@ class _Walker:
                     ctime_ns=info.st_ctime_ns,
                 )
             )
+        return None
 
 
 def check_vault_folder(root: Path) -> None:
