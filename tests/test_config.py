@@ -82,6 +82,18 @@ def test_config__invalid_values(tmp_path: Path, text: str, message: str) -> None
         load_settings(tmp_path)
 
 
+def test_config__not_utf8(tmp_path: Path) -> None:
+    (tmp_path / "wikigraph.toml").write_bytes(b'vault = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match=re.escape("wikigraph.toml: not valid TOML: not UTF-8")):
+        load_settings(tmp_path)
+    (tmp_path / "wikigraph.toml").unlink()
+    (tmp_path / "pyproject.toml").write_bytes(b'[project]\nname = "caf\xe9"\n')
+    assert load_settings(tmp_path) == Settings()  # not ours: passed over
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.wikigraph]\nvault = "caf\xe9"\n')
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_settings(tmp_path)
+
+
 def test_config__bad_config_is_exit_2_with_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -101,6 +113,8 @@ def test_config__explicit_missing_config_file(
 ) -> None:
     assert main(["links", str(tmp_path), "--config", str(tmp_path / "none.toml")]) == 2
     assert "does not exist" in capsys.readouterr().err
+    assert main(["links", str(tmp_path), "--config", str(tmp_path)]) == 2
+    assert "is a folder (pass a TOML file)" in capsys.readouterr().err
 
 
 def test_config__vault_from_config_is_the_default(

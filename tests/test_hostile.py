@@ -392,11 +392,20 @@ def test_hostile__results_do_not_depend_on_file_creation_order(tmp_path: Path) -
 def test_hostile__folders_nested_deeper_than_the_call_stack(tmp_path: Path) -> None:
     """A vault whose folders nest deeper than Python's recursion limit is walked whole."""
     vault = tmp_path / "vault"
-    folder = vault
-    folder.mkdir()
-    for _ in range(sys.getrecursionlimit() + 100):  # Path.mkdir(parents=True) would recurse
-        folder = folder / "d"
-        folder.mkdir()
+    vault.mkdir()
+    chain = [vault]
+    try:
+        for _ in range(sys.getrecursionlimit() + 100):  # Path.mkdir(parents=True) would recurse
+            chain.append(chain[-1] / "d")
+            chain[-1].mkdir()
+        _check_deep_vault(tmp_path, vault, chain[-1])
+    finally:  # removed here, bottom up: pytest's own clean-up recurses, and would fail
+        (chain[-1] / "bottom.md").unlink(missing_ok=True)
+        for folder in reversed(chain[1:]):
+            folder.rmdir()
+
+
+def _check_deep_vault(tmp_path: Path, vault: Path, folder: Path) -> None:
     (folder / "bottom.md").write_text("Up to [[top]], and [[nowhere]].\n", encoding="utf-8")
     (vault / "top.md").write_text("Down to [[bottom]].\n", encoding="utf-8")
     bottom = (folder / "bottom.md").relative_to(vault).as_posix()

@@ -166,6 +166,8 @@ def _read_toml(path: Path) -> dict[str, object]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: not UTF-8 ({error.reason})") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
 
@@ -215,6 +217,8 @@ def find_config_file(start: Path) -> Path | None:
 def load_settings(start: Path | None = None, config_file: Path | None = None) -> Settings:
     """Settings from ``config_file``, else the nearest config above ``start``, else defaults."""
     if config_file is not None:
+        if config_file.is_dir():
+            raise ConfigError(f'config file "{config_file}" is a folder (pass a TOML file)')
         if not config_file.is_file():
             raise ConfigError(f'config file "{config_file}" does not exist')
         return load_config_file(config_file)
