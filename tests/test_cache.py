@@ -429,6 +429,32 @@ def test_cache__command_line_flags(
     assert not (vault / "inside").exists()
 
 
+def test_cache__unusable_cache_folder_is_noted_and_the_run_goes_on(
+    vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["links", str(vault), "--no-cache"]) == 0
+    expected = capsys.readouterr()
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    for cache_dir, reason in [
+        (blocker, "it is not a folder"),
+        (blocker / "sub" / "cache", f'"{blocker}" is not a folder'),
+    ]:
+        assert main(["links", str(vault), "--cache-dir", str(cache_dir)]) == 0
+        out, err = capsys.readouterr()
+        assert out == expected.out
+        assert err == (
+            f'wikigraph: note: cannot use the cache folder "{cache_dir}" ({reason});'
+            " running without a cache (pass --cache-dir with another folder, or --no-cache)\n"
+        )
+    assert main(["check", str(vault), "-q", "--cache-dir", str(blocker / "x")]) == 1
+    assert capsys.readouterr().err == ""  # quiet
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+    assert main(["links", str(vault), "--cache-dir", str(tmp_path / "new" / "cache")]) == 0
+    assert capsys.readouterr().err == ""
+    assert cache_files(tmp_path / "new" / "cache")
+
+
 def test_cache__read_only_cache_folder_still_works(
     vault: Path, tmp_path: Path, trusted: None
 ) -> None:

@@ -23,8 +23,9 @@ from conftest import trust_fresh_files
 from wikigraph import checkstate
 from wikigraph import watch as watch_module
 from wikigraph.checkstate import HeldPlace, Report, Watching, list_vault
-from wikigraph.cli import build_parser, main, vault_from_args
+from wikigraph.cli import EXIT_FINDINGS, build_parser, keep_watching, main, vault_from_args
 from wikigraph.commands import check as check_command
+from wikigraph.config import Settings
 from wikigraph.errors import VaultError
 from wikigraph.watch import Changes, _relative, snapshot, wants_polling, watch_vault
 
@@ -519,6 +520,22 @@ def _vault(tmp_path: Path) -> Path:
     (root / "a.md").write_text("Link to [[b]] and [[missing]].\n", "utf-8")
     (root / "b.md").write_text("# B\n", "utf-8")
     return root
+
+
+def test_keep_watching__ctrl_c_once_a_result_is_out_exits_with_its_code(tmp_path: Path) -> None:
+    """A Ctrl-C pressed as soon as a report is out may land before the run returns: the
+    exit code is still that of the report shown (this happened on a loaded machine)."""
+    settings = Settings(vault=tmp_path)
+    ended: list[str] = []
+
+    def run(settings: Settings, changes: Changes | None, decided: Callable[[int], None]) -> int:
+        decided(EXIT_FINDINGS)
+        raise KeyboardInterrupt  # after the report was printed, before returning its code
+
+    code = keep_watching(
+        settings, lambda: settings, run, quiet=True, after=lambda: ended.append("after")
+    )
+    assert (code, ended) == (EXIT_FINDINGS, ["after"])
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is a POSIX signal here")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,6 +54,36 @@ def cache_root(settings: Settings) -> Path | None:
     xdg = os.environ.get("XDG_CACHE_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
     return base / "wikigraph"
+
+
+def unusable_cache_root(settings: Settings) -> str | None:
+    """Why the cache folder cannot be used: it, or the nearest of its parents that exists,
+    is not a folder, or it is missing and cannot be made there. None when it can be used
+    (also read-only: the cache is then read, not written), or caching is off. Nothing is
+    created here."""
+    root = cache_root(settings)
+    if root is None:
+        return None
+    reason = None
+    for folder in (root, *root.parents):
+        try:
+            found = os.stat(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            continue  # to be made; a parent that is a file says why it cannot be
+        except OSError as error:
+            reason = str(error.strerror or error)
+        else:
+            if not stat.S_ISDIR(found.st_mode):
+                reason = "it is not a folder" if folder == root else f'"{folder}" is not a folder'
+            elif folder != root and not os.access(folder, os.W_OK | os.X_OK):
+                reason = f'it cannot be made in "{folder}": permission denied'
+        break
+    if reason is None:
+        return None
+    return (
+        f'cannot use the cache folder "{root}" ({reason}); running without a cache'
+        " (pass --cache-dir with another folder, or --no-cache)"
+    )
 
 
 def vault_cache_dir(settings: Settings, vault_root: Path) -> Path | None:

@@ -122,7 +122,19 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         settings = settings.with_overrides(cache_dir=args.cache_dir)
     if getattr(args, "no_cache", False):
         settings = settings.with_overrides(no_cache=True)
+    from wikigraph.cachedir import unusable_cache_root
+
+    problem = unusable_cache_root(settings)
+    if problem is not None:
+        settings = settings.with_overrides(no_cache=True)
+        if problem not in _NOTED and not getattr(args, "quiet", False):
+            _NOTED.add(problem)  # once, not after every change a watch sees
+            print(f"wikigraph: note: {problem}", file=sys.stderr)
     return settings
+
+
+_NOTED: set[str] = set()
+"""The notes already printed by this process."""
 
 
 def vault_from_args(
@@ -186,14 +198,16 @@ def _notice(text: str) -> None:
 def keep_watching(
     settings: Settings,
     reload: Callable[[], Settings],
-    run: Callable[[Settings, Changes | None], int],
+    run: Callable[[Settings, Changes | None, Callable[[int], None]], int],
     *,
     quiet: bool,
     after: Callable[[], None] = lambda: None,
 ) -> int:
-    """``--watch``: ``run(settings, None)``, then ``run(settings, changes)`` after each
-    change to the vault and to the settings files, until Ctrl-C or SIGTERM; return the
-    exit code of the last run.
+    """``--watch``: ``run(settings, None, decided)``, then ``run(settings, changes,
+    decided)`` after each change to the vault and to the settings files, until Ctrl-C or
+    SIGTERM; return the exit code of the last run whose result was shown. ``run`` passes
+    its exit code to ``decided`` before it shows its result, so that a Ctrl-C pressed as
+    soon as a result is out (while ``run`` ends) still exits with that result's code.
 
     When a settings file changed, the settings are read again with ``reload`` first (they
     may name another vault, which is then watched instead). An error (an invalid config,
@@ -209,12 +223,16 @@ def keep_watching(
 
     code = EXIT_OK
 
+    def decided(found: int) -> None:
+        nonlocal code
+        code = found
+
     def once(changes: Changes | None) -> None:
         nonlocal settings, code
         try:
             if changes is not None and changes.settings:
                 settings = reload()
-            code = run(settings, changes)
+            code = run(settings, changes, decided)
         except WikigraphError as error:
             print(f"wikigraph: error: {error}", file=sys.stderr, flush=True)
             code = EXIT_USAGE

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -182,8 +182,8 @@ def run(args: argparse.Namespace) -> int:
 def _watch(args: argparse.Namespace) -> int:
     """``build --watch``: build, then build again after every change, until Ctrl-C."""
 
-    def run(settings: Settings, changes: Changes | None) -> int:
-        return _run_once(args, settings, prefix=time.strftime("[%H:%M:%S] "))
+    def run(settings: Settings, changes: Changes | None, decided: Callable[[int], None]) -> int:
+        return _run_once(args, settings, time.strftime("[%H:%M:%S] "), decided)
 
     return keep_watching(
         settings_from_args(args), lambda: settings_from_args(args), run, quiet=args.quiet
@@ -203,7 +203,13 @@ def _state_options(args: argparse.Namespace) -> tuple[object, ...]:
     )
 
 
-def _run_once(args: argparse.Namespace, settings: Settings, prefix: str = "") -> int:
+def _run_once(
+    args: argparse.Namespace,
+    settings: Settings,
+    prefix: str = "",
+    decided: Callable[[int], None] = lambda code: None,
+) -> int:
+    """Build once; ``decided`` gets the exit code before the result is printed."""
     folder = args.output or settings.output or DEFAULT_OUTPUT
     page = output_page(folder)
     vault_root = settings.vault if settings.vault is not None else Path(".")
@@ -216,14 +222,17 @@ def _run_once(args: argparse.Namespace, settings: Settings, prefix: str = "") ->
         replayed = state.replay(page) if state is not None else None
         if replayed is not None:
             lines, code = replayed
+            decided(code)
             _say(args, prefix, lines)
             return code
         check_owner(page)
         if state is not None:
-            updated = _update(args, settings.with_overrides(vault=vault_root), page, state, prefix)
+            updated = _update(
+                args, settings.with_overrides(vault=vault_root), page, state, prefix, decided
+            )
             if updated is not None:
                 return updated
-    return _build(args, settings, page, vault_root, state, prefix)
+    return _build(args, settings, page, vault_root, state, prefix, decided)
 
 
 def _say(args: argparse.Namespace, prefix: str, lines: Sequence[str]) -> None:
@@ -243,7 +252,12 @@ def _up_to_date(page: Path, drawn: str) -> str:
 
 
 def _update(
-    args: argparse.Namespace, settings: Settings, page: Path, state: BuildState, prefix: str
+    args: argparse.Namespace,
+    settings: Settings,
+    page: Path,
+    state: BuildState,
+    prefix: str,
+    decided: Callable[[int], None],
 ) -> int | None:
     """Update the page in place when only the text of a few notes changed (see
     :mod:`wikigraph.buildstate`); None when it must be built in full."""
@@ -256,6 +270,7 @@ def _update(
     code = _exit_code(args, updated.result)
     changed = plural(updated.changed, "note")
     wrote = f"Updated {page.as_posix()}: {updated.drawn} ({changed} made again)."
+    decided(code)
     _say(args, prefix, [*updated.notices, wrote, updated.summary])
     state.store(
         page, [*updated.notices, _up_to_date(page, updated.drawn), updated.summary], code, updated
@@ -269,9 +284,11 @@ def _build(
     page: Path,
     vault_root: Path,
     state: BuildState | None,
-    prefix: str = "",
+    prefix: str,
+    decided: Callable[[int], None],
 ) -> int:
-    """Build the page; ``prefix`` goes before each line printed on stderr."""
+    """Build the page; ``prefix`` goes before each line printed on stderr, ``decided``
+    gets the exit code before they are printed."""
     from wikigraph.cachedir import vault_cache_dir
     from wikigraph.checkstate import check
     from wikigraph.commands.check import shown_as
@@ -349,6 +366,7 @@ def _build(
         if built.layout_reused
         else "new layout"
     )
+    decided(code)
     _say(args, prefix, [*notices, f"Wrote {page.as_posix()}: {drawn} ({layout}).", summary])
     if state is not None:
         from wikigraph.buildstate import Written

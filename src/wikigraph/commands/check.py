@@ -28,6 +28,7 @@ from wikigraph.errors import WikigraphError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from wikigraph.checkstate import Report, Shown
@@ -289,13 +290,14 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
     color = args.format == "text" and _use_color(args.output)
     watching = Watching()
 
-    def run(settings: Settings, changes: Changes | None) -> int:
+    def run(settings: Settings, changes: Changes | None, decided: Callable[[int], None]) -> int:
         report = watching.check(
             settings,
             shown_as(args, settings, args.format, color),
             lambda: vault_from_args(args, settings, previews=False),
             changes.only_modified if changes is not None else None,
         )
+        decided(report.exit_code)
         if color:  # a terminal showing text: show the current report only
             sys.stdout.write(CLEAR_SCREEN)
         _show(args, report, "" if args.quiet else time.strftime("[%H:%M:%S] "))
