@@ -138,3 +138,32 @@ def test_helper__a_child_let_go_without_a_call_exits_though_a_later_one_runs() -
     assert child.exitcode == 0  # it left on its own; one that had to be killed shows -9
     value, pid = second.start(_square_and_pid, 5).result()
     assert value == 25 and pid != os.getpid()
+
+
+def _large_value() -> bytes:
+    return bytes(4 * 1024 * 1024)  # far more than a pipe holds: sending waits for a reader
+
+
+@linux
+def test_helper__the_child_exits_once_its_value_is_sent() -> None:
+    """The caller receives the value as soon as it comes, so the child (and its memory)
+    is gone before the caller asks for the value."""
+    helper: Helper[bytes] = Helper()
+    child = helper._process
+    assert child is not None
+    helper.start(_large_value)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert helper.ready()
+    assert helper.result() == bytes(4 * 1024 * 1024)
+
+
+@linux
+def test_helper__closing_a_started_helper_ends_its_child() -> None:
+    helper: Helper[None] = Helper()
+    child = helper._process
+    assert child is not None
+    helper.start(time.sleep, 600)
+    helper.close()
+    assert child.exitcode == -9  # killed: its value was not wanted
+    assert not helper.forked

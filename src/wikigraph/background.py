@@ -2,13 +2,14 @@
 
 A :class:`Helper` is made before the caller loads anything big: on Linux, when the process
 runs no other thread, it forks a child at once. Later, :meth:`Helper.start` sends the child
-a function and its arguments (pickled through a pipe) and :meth:`Helper.result` receives the
-value. Because the child was forked before the big data existed, it shares none of it: the
-caller's later work never makes the kernel copy pages for the child, and the child holds
-only what it was sent. Anywhere else, or when the child fails for any reason (it died, the
-arguments or the value could not be pickled, the function raised), the function runs in the
-caller when the result is first asked for, so an error surfaces exactly as it would without
-a child.
+a function and its arguments (pickled through a pipe), and :meth:`Helper.result` returns
+the value. A thread of the caller receives the value as soon as the child sends it, so the
+child exits then, and its memory is free while the caller still works. Because the child
+was forked before the big data existed, it shares none of it: the caller's later work
+never makes the kernel copy pages for the child, and the child holds only what it was
+sent. Anywhere else, or when the child fails for any reason (it died, the arguments or the
+value could not be pickled, the function raised), the function runs in the caller when the
+result is first asked for, so an error surfaces exactly as it would without a child.
 
 ``wikigraph build`` uses two helpers: one lays out the graph and computes its statistics,
 the other renders the previews that are not cached, while the caller checks the vault and
@@ -44,6 +45,8 @@ class Helper(Generic[T]):
         self._done = False
         self._connection: Any = None
         self._process: Any = None
+        self._receiver: threading.Thread | None = None
+        self._received: tuple[bool, Any] | None = None
         if background and fork_is_safe():
             import multiprocessing
 
@@ -70,17 +73,25 @@ class Helper(Generic[T]):
                 self._connection.send((function, args))
             except Exception:  # arguments that cannot be pickled, or a child that is gone
                 self._stop()
+            else:
+                self._receiver = threading.Thread(target=self._receive, daemon=True)
+                self._receiver.start()
         return self
+
+    def _receive(self) -> None:
+        """In the receiving thread: wait for the child's value (None if it died or sent
+        something unreadable). The child exits once its value is sent."""
+        try:
+            self._received = self._connection.recv()
+        except Exception:
+            self._received = None
 
     def ready(self) -> bool:
         """Whether :meth:`result` would return without waiting for the child: the child has
         sent its value (or died), or there is no child and the caller computes it then."""
-        if self._done or self._connection is None:
+        if self._done or self._receiver is None:
             return True
-        try:
-            return bool(self._connection.poll())
-        except Exception:  # a closed or broken pipe: result() falls back to the caller
-            return True
+        return not self._receiver.is_alive()
 
     def result(self) -> T:
         """The function's value: received from the child, or computed here."""
@@ -89,12 +100,10 @@ class Helper(Generic[T]):
         if self._call is None:
             raise RuntimeError("nothing was started")
         received: tuple[bool, Any] | None = None
-        if self._connection is not None:
-            try:
-                received = self._connection.recv()
-            except Exception:  # the child died or sent something unreadable
-                received = None
-            self._stop()
+        if self._receiver is not None:
+            self._receiver.join()
+            received, self._received = self._received, None
+        self._stop()
         function, args = self._call
         self._value = received[1] if received is not None and received[0] else function(*args)
         self._done = True
@@ -106,6 +115,11 @@ class Helper(Generic[T]):
         self._stop()
 
     def _stop(self) -> None:
+        receiver, self._receiver = self._receiver, None
+        if receiver is not None:
+            if receiver.is_alive() and self._process is not None:
+                self._process.kill()  # its value is not wanted; its end ends the receiving
+            receiver.join()
         if self._connection is not None:
             _CALLERS_ENDS.discard(self._connection)
             self._connection.close()
