@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import textwrap
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -305,6 +304,8 @@ def format_junit(result: CheckResult, options: ReportOptions) -> str:
     Diagnostics at or above the fail level make the case fail; the others are listed in
     its ``system-out``.
     """
+    import xml.etree.ElementTree as ET  # here: every other format does without it
+
     by_path: dict[str, list[Diagnostic]] = {}
     for d in result.diagnostics:
         by_path.setdefault(d.path, []).append(d)
