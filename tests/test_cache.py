@@ -471,6 +471,13 @@ def test_cache__read_only_cache_folder_still_works(
             path.chmod(0o755 if path.is_dir() else 0o644)
 
 
+def test_cache__a_new_file_has_pages_that_hold_whole_rows(vault: Path, tmp_path: Path) -> None:
+    load(vault, tmp_path / "c")
+    (stored,) = cache_files(tmp_path / "c")
+    with sqlite3.connect(stored) as connection:
+        assert connection.execute("PRAGMA page_size").fetchone() == (cache.PAGE_SIZE,)
+
+
 def test_cache__removed_notes_leave_the_cache(vault: Path, tmp_path: Path, trusted: None) -> None:
     load(vault, tmp_path / "c")
     (vault / "Plan.md").unlink()

@@ -49,8 +49,12 @@ from wikigraph.cachedir import stale_files
 from wikigraph.digests import blake2b
 from wikigraph.model import Link, Note, ResolvedLink, VaultFile
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 """Bump when the layout of the stored data changes."""
+PAGE_SIZE = 16384
+"""SQLite's page size for a new cache file. A row (a note, its previews and resolutions)
+is a few kB: with the default 4 kB pages most rows spill onto overflow pages, and storing
+the rows of a cold run took about 70% longer."""
 RACY_NS = 2_000_000_000
 """A file changed (ctime) this close to when its fingerprint was stored is read again next
 time; two seconds cover the coarsest timestamps of common file systems."""
@@ -394,6 +398,7 @@ class ParseCache:
                 connection = sqlite3.connect(path, timeout=5.0, isolation_level=None)
                 try:
                     connection.execute("PRAGMA synchronous = OFF")
+                    connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # a new file only
                     connection.executescript(_SCHEMA)
                 except sqlite3.DatabaseError:
                     connection.close()
