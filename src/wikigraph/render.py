@@ -545,6 +545,8 @@ def graph_view(
     if count:
         nodes["x"] = nodes["y"] = {"all": 0}
     edges = edge_columns(network)
+    options_of_network = network_options(network, large=large, arrows=show_arrows)
+    del network  # a dict per node and edge: let them go before the panels are made
     edge_kinds = _edge_kinds(table, table.combo[edge_order])
 
     # Panel data, one entry per node; previews come later, in a block of their own.
@@ -605,7 +607,7 @@ def graph_view(
     }
     view = GraphView(
         config=config,
-        options=network_options(network, large=large, arrows=show_arrows),
+        options=options_of_network,
         nodes=nodes,
         edges=edges,
         meta=meta,
